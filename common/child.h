@@ -1,0 +1,70 @@
+/*
+ * What every child process does the same way: receive its config slice
+ * from the parent, enter the sandbox, acknowledge, and take the messages
+ * every child accepts from the parent.
+ */
+#ifndef GH_CHILD_H
+#define GH_CHILD_H
+
+#include <stdint.h>
+#include <event2/event.h>
+
+#include "chan.h"
+#include "config.h"
+#include "gatehouse.h"
+
+/* Exit status of a child whose sandbox refused a syscall in debug mode. */
+#define EXIT_SANDBOX	159
+
+/* A channel to a peer process, identified by what the parent said of it. */
+struct peer {
+	uint32_t		 role;
+	uint32_t		 instance;
+	struct chan		*chan;
+	struct child		*child;
+};
+
+#define CHILD_MAX_PEERS	(PROXY_MAX_WORKERS + 2)
+
+struct child {
+	enum gh_role		 role;
+	struct config		 cf;
+	uint32_t		 instance;
+	uint32_t		 nlisten;	/* workers: listening fds */
+	struct event_base	*base;
+	struct chan		*parent;
+	struct event		*ev_sigterm;
+	int			 draining;
+	struct peer		 peers[CHILD_MAX_PEERS];
+	char			 peer_names[CHILD_MAX_PEERS][32];
+	chan_dispatch_fn	 dispatch_peer;
+	void			(*drain)(struct child *);	/* NULL: stop */
+};
+
+/*
+ * Start-up before the event loop, in this order: child_init (config slice,
+ * logging, event base), the role's own privileged set-up, child_sandbox,
+ * child_ready (parent channel on the loop, IMSG_CONF_ACK).
+ */
+void	child_init(struct child *, enum gh_role, int argc, char **argv);
+void	child_sandbox(struct child *);
+void	child_ready(struct child *, chan_dispatch_fn parent,
+	    chan_dispatch_fn peer);
+
+/*
+ * Messages any child takes from the parent: IMSG_LOG_REOPEN, IMSG_DRAIN
+ * (calls the role's drain hook, or stops the loop when it has none),
+ * IMSG_CHAN_PEER (a channel to a peer this role talks to, replacing an
+ * older one to the same peer; its messages go to the role's peer
+ * dispatcher with the struct peer as argument).  Returns 1 when handled,
+ * 0 when the type is not one of these, -1 when malformed.
+ */
+int	child_dispatch_parent(struct child *, struct imsg_in *, int *fd);
+
+/* Answers an IMSG_PING from any peer; -1 when malformed. */
+int	child_answer_ping(struct chan *, struct imsg_in *);
+
+/* The channel to a peer, or NULL while there is none. */
+struct chan *child_peer(struct child *, enum gh_role, uint32_t instance);
+
+#endif /* GH_CHILD_H */

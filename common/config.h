@@ -1,0 +1,117 @@
+/*
+ * The config model: every oauth2-proxy key by name, gatehouse's own keys,
+ * their types, defaults, and which child processes receive them.
+ *
+ * Only the parent parses config (file, environment, flags).  Children get
+ * the keys of their role over the parent channel (config_compose_key /
+ * config_recv_key) and never read a config file.
+ */
+#ifndef GH_CONFIG_H
+#define GH_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imsg.h"
+
+enum conf_type {
+	CONF_STRING,
+	CONF_BOOL,
+	CONF_INT,
+	CONF_DURATION,		/* Go syntax ("168h", "1h30m"); stored in ns */
+	CONF_LIST,		/* TOML array, repeated flag, comma list in env */
+};
+
+#define CONF_F_SECRET		0x01	/* never logged, wiped when freed */
+#define CONF_F_OWN		0x02	/* gatehouse's own, not oauth2-proxy's */
+#define CONF_F_UNSUPPORTED	0x04	/* known, refused: "not supported yet" */
+#define CONF_F_DEPRECATED	0x08	/* accepted with a warning */
+
+struct conf_key {
+	const char	*name;		/* TOML key; env is OAUTH2_PROXY_<NAME> */
+	const char	*flag;		/* long flag without "--" */
+	enum conf_type	 type;
+	unsigned	 flags;
+	unsigned	 roles;		/* children that receive it (gh_role) */
+	const char	*defval;	/* textual default, NULL for none */
+	size_t		 off;		/* offsetof(struct config, field) */
+};
+
+struct conf_list {
+	char		**v;
+	size_t		  n;
+};
+
+struct config {
+	/* Server. */
+	char		*http_address;
+	char		*ping_path;
+	char		*ready_path;
+
+	/* Provider: passed to authd, used from the sign-in release on. */
+	char		*client_id;
+	char		*client_secret;		/* authd only */
+	char		*client_secret_file;	/* parent reads it */
+
+	/* Cookie: secrets go to sessiond only. */
+	char		*cookie_name;
+	char		*cookie_secret;
+	char		*cookie_secret_file;
+	struct conf_list cookie_secrets;	/* own: first seals, all open */
+
+	/* gatehouse's own keys. */
+	int64_t		 workers;		/* 0: one per CPU */
+	char		*proxy_user;
+	char		*authd_user;
+	char		*sessiond_user;
+	char		*chroot_dir;
+	int		 sandbox_debug;
+	int64_t		 shutdown_timeout;	/* ns */
+	char		*log_target;		/* stderr, syslog, file */
+	char		*log_file;		/* pattern with %s: process name */
+	char		*log_format;		/* text, json */
+	char		*log_level;		/* error, warn, info, debug */
+};
+
+/* Options that exist only on the command line. */
+struct conf_cli {
+	const char	*config_file;	/* -c, --config */
+	int		 test;		/* -n, --config-test */
+	int		 version;	/* -V, --version */
+	int		 help;		/* -h, --help */
+	const char	*libexec_dir;	/* --libexec-dir */
+};
+
+/* Where errors go: each is one line "file:line: key: what was expected". */
+struct conf_diag {
+	void		(*report)(void *arg, const char *msg);
+	void		*arg;
+	int		 nerrors;
+};
+
+void	config_init(struct config *);		/* all defaults */
+void	config_free(struct config *);		/* wipes secrets */
+
+/*
+ * The whole load, in oauth2-proxy's precedence: flags over environment
+ * over file over defaults; then secret files and systemd credentials,
+ * then config_validate.  Returns 0, or -1 with every error reported.
+ */
+int	config_load(struct config *, struct conf_cli *, int argc, char **argv,
+	    char *const *envp, struct conf_diag *);
+int	config_parse_buffer(struct config *, const char *name, const char *buf,
+	    size_t len, struct conf_diag *);
+int	config_validate(struct config *, struct conf_diag *);
+
+const struct conf_key	*config_keys(size_t *n);
+const struct conf_key	*config_key_lookup(const char *name);
+
+/* The config slice of one role, one IMSG_CONF_KEY message per key. */
+int	config_compose_key(const struct config *, const struct conf_key *,
+	    struct imsg_out *);
+int	config_recv_key(struct config *, struct imsg_in *);
+
+/* Duration text ("1h30m") to ns; -1 on error (a bare number is an error). */
+int	config_parse_duration(const char *, int64_t *);
+
+#endif /* GH_CONFIG_H */

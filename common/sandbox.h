@@ -1,0 +1,24 @@
+/*
+ * Privilege drop and sandbox of a child, after its privileged set-up:
+ * chroot, setgroups/setresgid/setresuid (checked), PR_SET_DUMPABLE 0,
+ * PR_SET_NO_NEW_PRIVS, Landlock (no filesystem access), then the role's
+ * seccomp allowlist.  Every step but Landlock is fatal when it fails.
+ */
+#ifndef GH_SANDBOX_H
+#define GH_SANDBOX_H
+
+#include "gatehouse.h"
+
+struct sandbox_opts {
+	enum gh_role	 role;
+	const char	*user;		/* ignored when not started as root */
+	const char	*chroot_dir;	/* likewise */
+	int		 debug;		/* trap and name the syscall, not kill */
+};
+
+void	sandbox_enter(const struct sandbox_opts *);
+
+/* Parent: create the chroot directory if missing; check root, 0755, empty. */
+int	sandbox_chroot_prepare(const char *dir);
+
+#endif /* GH_SANDBOX_H */

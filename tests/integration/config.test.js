@@ -1,0 +1,62 @@
+// `gatehouse -n`: the config check, on the shipped example and on bad input.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { run, SRC, tmpdir, CLIENT_SECRET, COOKIE_SECRET } from './lib/gatehouse.js';
+
+const dir = tmpdir();
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function conf(name, text) {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const GOOD = `client_id = "x"\nclient_secret = "${CLIENT_SECRET}"\ncookie_secret = "${COOKIE_SECRET}"\n`;
+
+test('the shipped example config is valid', () => {
+  const r = run(['-n', '-c', path.join(SRC, 'etc/gatehouse.conf.example')]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('--config-test is the long form of -n', () => {
+  const r = run(['--config-test', '--config', conf('good.conf', GOOD)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /valid/);
+});
+
+test('--version prints the version and exits 0', () => {
+  const r = run(['--version']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^gatehouse \d+\.\d+\.\d+/);
+});
+
+const BAD = [
+  ['unterminated string', `${GOOD}cookie_name = "abc\n`, /bad\.conf:4/],
+  ['unknown key', `${GOOD}no_such_key = "x"\n`, /bad\.conf:4.*no_such_key/],
+  ['not supported yet', `${GOOD}upstreams = ["http://127.0.0.1:8080/"]\n`, /upstreams.*not supported yet/],
+  ['wrong type', `${GOOD}workers = "two"\n`, /bad\.conf:4.*workers/],
+  ['duplicate key', `${GOOD}client_id = "y"\n`, /bad\.conf:4.*client_id/],
+  ['bare-number duration', `${GOOD}shutdown_timeout = "30"\n`, /shutdown_timeout.*unit/],
+  ['cookie secret of the wrong length', GOOD.replace(COOKIE_SECRET, 'short'), /cookie_secret.*16, 24 or 32/],
+];
+for (const [what, text, re] of BAD) {
+  test(`-n refuses ${what} with file, line and key`, () => {
+    const r = run(['-n', '-c', conf('bad.conf', text)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, new RegExp(CLIENT_SECRET));
+  });
+}
+
+test('a flag beats the environment, which beats the file', () => {
+  const p = conf('prec.conf', `${GOOD}workers = "x"\n`.replace('workers = "x"\n', 'workers = 1\n'));
+  // The file says 1, the environment says "bad", the flag says 2: flag wins.
+  let r = run(['-n', '-c', p, '--workers=2'], { env: { OAUTH2_PROXY_WORKERS: 'bad' } });
+  assert.equal(r.code, 0, r.stderr);
+  r = run(['-n', '-c', p], { env: { OAUTH2_PROXY_WORKERS: 'bad' } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /OAUTH2_PROXY_WORKERS/);
+});
