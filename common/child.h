@@ -13,9 +13,6 @@
 #include "config.h"
 #include "gatehouse.h"
 
-/* Exit status of a child whose sandbox refused a syscall in debug mode. */
-#define EXIT_SANDBOX	159
-
 /* A channel to a peer process, identified by what the parent said of it. */
 struct peer {
 	uint32_t		 role;

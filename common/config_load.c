@@ -16,6 +16,7 @@
 #include "config_priv.h"
 
 #define CONF_MAX_FLAG	128
+#define CONF_OPEN_FLAGS	(O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
 
 /* The options that exist only on the command line. */
 static const struct cli_opt {
@@ -77,7 +78,8 @@ conf_read_file(struct conf_diag *diag, const char *label, const char *path,
 	struct stat	sb;
 	int		fd, r = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must fail the check below, not hang the open. */
+	if ((fd = open(path, CONF_OPEN_FLAGS)) == -1) {
 		if (optional && errno == ENOENT)
 			return (1);
 		conf_error(diag, "%s: %s", label, strerror(errno));
@@ -219,7 +221,8 @@ flag_parse(struct conf_diag *diag, const char *arg, struct flag *f)
 	size_t	n;
 
 	memset(f, 0, sizeof(*f));
-	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' && arg[2] == '\0') {
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0' &&
+	    arg[2] == '\0') {
 		snprintf(f->where, sizeof(f->where), "flag %s", arg);
 		if ((f->opt = cli_opt_find(NULL, arg[1])) != NULL)
 			return (0);

@@ -39,10 +39,11 @@ struct conf_state {
 };
 
 /* The storage of a supported key inside struct config. */
-#define CONF_STR(cf, k)		((char **)(void *)((char *)(cf) + (k)->off))
-#define CONF_BOOLP(cf, k)	((int *)(void *)((char *)(cf) + (k)->off))
-#define CONF_INTP(cf, k)	((int64_t *)(void *)((char *)(cf) + (k)->off))
-#define CONF_LISTP(cf, k)	((struct conf_list *)(void *)((char *)(cf) + (k)->off))
+#define CONF_FIELD(cf, k)	((void *)((char *)(cf) + (k)->off))
+#define CONF_STR(cf, k)		((char **)CONF_FIELD(cf, k))
+#define CONF_BOOLP(cf, k)	((int *)CONF_FIELD(cf, k))
+#define CONF_INTP(cf, k)	((int64_t *)CONF_FIELD(cf, k))
+#define CONF_LISTP(cf, k)	((struct conf_list *)CONF_FIELD(cf, k))
 
 /* An empty string counts as unset, as in oauth2-proxy. */
 static inline int

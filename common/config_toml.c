@@ -287,7 +287,8 @@ toml_array(struct toml *t, struct conf_list *l)
 		if (*t->p == ',')
 			t->p++;
 		else if (*t->p != ']')
-			return (toml_syntax(t, "expected ',' or ']' in the array"));
+			return (toml_syntax(t, "expected ',' or ']' in the "
+			    "array"));
 	}
 }
 

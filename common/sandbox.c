@@ -55,9 +55,6 @@ static const uint64_t ll_fs_rights[] = {
 };
 #define LL_ABI_KNOWN	5
 
-/* A trapped child exits as a shell reports a SIGSYS death: 128 + SIGSYS. */
-#define SANDBOX_TRAP_EXIT	(128 + SIGSYS)
-
 /* Syscall names for the trap handler, resolved before the filter loads. */
 #define SC_NAMES_MAX	512
 static char	*sc_names[SC_NAMES_MAX];
@@ -115,7 +112,7 @@ landlock_restrict(void)
 		log_warnx("sandbox: Landlock unavailable, continuing without");
 		return;
 	}
-	if (abi < 1)
+	if (abi == -1)
 		fatal("sandbox: landlock ABI version");
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = ll_fs_rights[abi > LL_ABI_KNOWN ?
@@ -178,7 +175,7 @@ trap_handler(int sig, siginfo_t *si, void *uctx)
 	/* If fd 2 is gone, the exit status alone tells the parent. */
 	n = write(STDERR_FILENO, line, off);
 	(void)n;
-	_exit(SANDBOX_TRAP_EXIT);
+	_exit(SANDBOX_EXIT_TRAP);
 }
 
 static void
@@ -286,11 +283,32 @@ chroot_empty(const char *dir)
 	return rc;
 }
 
+/* What root needs of the directory it will chroot into. */
+static int
+chroot_safe(const char *dir, const struct stat *st)
+{
+	if (st->st_uid != 0) {
+		log_warnx("chroot %s: owned by uid %u, not root", dir,
+		    (unsigned int)st->st_uid);
+		return -1;
+	}
+	if ((st->st_mode & 07777) != 0755) {
+		log_warnx("chroot %s: mode %04o, not 0755", dir,
+		    (unsigned int)(st->st_mode & 07777));
+		return -1;
+	}
+	return chroot_empty(dir);
+}
+
 int
 sandbox_chroot_prepare(const char *dir)
 {
 	struct stat	st;
 
+	if (dir[0] != '/') {
+		log_warnx("chroot %s: not an absolute path", dir);
+		return -1;
+	}
 	if (lstat(dir, &st) == -1) {
 		if (errno != ENOENT) {
 			log_warn("chroot %s", dir);
@@ -311,17 +329,5 @@ sandbox_chroot_prepare(const char *dir)
 		    S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
 		return -1;
 	}
-	if (geteuid() != 0)
-		return 0;
-	if (st.st_uid != 0) {
-		log_warnx("chroot %s: owned by uid %u, not root", dir,
-		    (unsigned int)st.st_uid);
-		return -1;
-	}
-	if ((st.st_mode & 07777) != 0755) {
-		log_warnx("chroot %s: mode %04o, not 0755", dir,
-		    (unsigned int)(st.st_mode & 07777));
-		return -1;
-	}
-	return chroot_empty(dir);
+	return geteuid() == 0 ? chroot_safe(dir, &st) : 0;
 }

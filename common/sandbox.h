@@ -9,6 +9,13 @@
 
 #include "gatehouse.h"
 
+/*
+ * Exit status of a child whose sandbox refused a syscall in debug mode:
+ * what a shell reports for a SIGSYS death, so the parent can report both
+ * the same way.
+ */
+#define SANDBOX_EXIT_TRAP	(128 + 31)	/* 128 + SIGSYS */
+
 struct sandbox_opts {
 	enum gh_role	 role;
 	const char	*user;		/* ignored when not started as root */

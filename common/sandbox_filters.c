@@ -7,8 +7,8 @@
  * To allow a syscall that a role turns out to need, add it to the group
  * that explains why it is needed (or make a new group), with an argument
  * rule when the syscall is broader than the need.  SCMP_SYS() names a
- * syscall on every architecture; libseccomp ignores a rule for a syscall
- * that the architecture lacks (mkdir, epoll_wait and open on aarch64).
+ * syscall on every architecture; a rule for a syscall the architecture
+ * lacks (open, mkdir, epoll_wait on aarch64) has no effect there.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -19,6 +19,7 @@
 #include "child.h"
 #include "log.h"
 #include "parent.h"
+#include "sandbox.h"
 
 #define BACKOFF_FIRST_MS	250
 #define BACKOFF_MAX_MS		30000
@@ -344,7 +345,7 @@ audit_exit(const struct proc *p, pid_t pid, int status)
 	snprintf(inst, sizeof(inst), "%u", p->instance);
 	snprintf(spid, sizeof(spid), "%ld", (long)pid);
 	violation = (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) ||
-	    (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SANDBOX);
+	    (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_EXIT_TRAP);
 	if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else

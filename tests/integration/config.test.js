@@ -52,11 +52,14 @@ for (const [what, text, re] of BAD) {
 }
 
 test('a flag beats the environment, which beats the file', () => {
-  const p = conf('prec.conf', `${GOOD}workers = "x"\n`.replace('workers = "x"\n', 'workers = 1\n'));
-  // The file says 1, the environment says "bad", the flag says 2: flag wins.
-  let r = run(['-n', '-c', p, '--workers=2'], { env: { OAUTH2_PROXY_WORKERS: 'bad' } });
+  // The file says 1 and the flag 2, both valid; the environment's 999 is
+  // over the limit, so the check fails exactly when the environment wins.
+  const p = conf('prec.conf', `${GOOD}workers = 1\n`);
+  let r = run(['-n', '-c', p, '--workers=2'], { env: { OAUTH2_PROXY_WORKERS: '999' } });
   assert.equal(r.code, 0, r.stderr);
-  r = run(['-n', '-c', p], { env: { OAUTH2_PROXY_WORKERS: 'bad' } });
+  r = run(['-n', '-c', p], { env: { OAUTH2_PROXY_WORKERS: '999' } });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /OAUTH2_PROXY_WORKERS/);
+  assert.match(r.stderr, /workers/);
+  r = run(['-n', '-c', conf('prec2.conf', `${GOOD}workers = 999\n`)], { env: { OAUTH2_PROXY_WORKERS: '2' } });
+  assert.equal(r.code, 0, r.stderr);
 });

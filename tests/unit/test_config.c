@@ -189,7 +189,8 @@ test_toml_ok(void **state)
 	const char	*text =
 	    "\xef\xbb\xbf# a comment\n"
 	    "\n"
-	    "client_id = \"id\\t\\\"q\\\" \\u00e9\\U0001F600\\\\\" # trailing\r\n"
+	    "client_id = \"id\\t\\\"q\\\" \\u00e9\\U0001F600\\\\\" "
+	    "# trailing\r\n"
 	    "cookie_name = '_c\\raw'\n"
 	    "workers = +1_2\n"
 	    "sandbox_debug = true\n"
@@ -236,7 +237,8 @@ test_toml_unterminated(void **state)
 {
 	struct fixture	*f = *state;
 
-	parse_fails(f, "\nclient_id = \"abc\n", "test.cfg:2: unterminated string");
+	parse_fails(f, "\nclient_id = \"abc\n",
+	    "test.cfg:2: unterminated string");
 	parse_fails(f, "client_id = 'abc", "test.cfg:1: unterminated string");
 	parse_fails(f, "cookie_secrets = [\"a\",\n\"b\"\n",
 	    "test.cfg:3: unterminated array");
@@ -252,7 +254,8 @@ test_toml_unknown_key(void **state)
 {
 	struct fixture	*f = *state;
 
-	parse_fails(f, "no_such_key = 1\n", "test.cfg:1: no_such_key: unknown key");
+	parse_fails(f, "no_such_key = 1\n",
+	    "test.cfg:1: no_such_key: unknown key");
 	parse_fails(f, "upstream = \"http://x\"\n",
 	    "test.cfg:1: upstream: unknown key; did you mean upstreams?");
 	parse_fails(f, "client-id = \"x\"\n", "did you mean client_id?");
@@ -317,7 +320,8 @@ test_toml_bad_bytes(void **state)
 
 	parse_fails(f, "client_id = \"a\"\nclient_id2 = \"\xc3\x28\"\n",
 	    "test.cfg:2: invalid UTF-8");
-	parse_fails(f, "# \xed\xa0\x80 surrogate\n", "test.cfg:1: invalid UTF-8");
+	parse_fails(f, "# \xed\xa0\x80 surrogate\n",
+	    "test.cfg:1: invalid UTF-8");
 	parse_fails(f, "# \xc0\xaf overlong\n", "test.cfg:1: invalid UTF-8");
 	parse_fails(f, "client_id = \"a\x01\"\n", "control character");
 	parse_fails(f, "client_id = \"a\"\r", "control character");
@@ -388,7 +392,8 @@ test_durations(void **state)
 		{ "168h", 604800000000000LL }, { "1ns", 1 }, { "1us", 1000 },
 		{ "1\xc2\xb5s", 1000 }, { "1\xce\xbcs", 1000 },
 		{ ".5s", 500000000 }, { "1.s", 1000000000 },
-		{ "-1.5s", -1500000000 }, { "1h1m1s1ms1us1ns", 3661001001001LL },
+		{ "-1.5s", -1500000000 },
+		{ "1h1m1s1ms1us1ns", 3661001001001LL },
 		{ "2562047h47m16.854775807s", INT64_MAX },
 	};
 	static const char *const bad[] = {
@@ -663,7 +668,8 @@ test_secret_file_newline(void **state)
 	snprintf(env, sizeof(env), "OAUTH2_PROXY_CLIENT_SECRET_FILE=%s", path);
 	assert_int_equal(load(f, &cli, argv, envp), -1);
 	assert_msg(f, "contains a NUL byte");
-	snprintf(env, sizeof(env), "OAUTH2_PROXY_CLIENT_SECRET_FILE=%s", f->dir);
+	snprintf(env, sizeof(env), "OAUTH2_PROXY_CLIENT_SECRET_FILE=%s",
+	    f->dir);
 	assert_int_equal(load(f, &cli, argv, envp), -1);
 	assert_msg(f, "not a regular file");
 	snprintf(env, sizeof(env), "OAUTH2_PROXY_CLIENT_SECRET_FILE=%s/none",
@@ -999,8 +1005,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_toml_all_errors, setup,
 		    teardown),
 		cmocka_unit_test(test_durations),
-		cmocka_unit_test_setup_teardown(test_duration_bare_number, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_duration_bare_number,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precedence, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_list_flags, setup,

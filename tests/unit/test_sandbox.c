@@ -879,6 +879,10 @@ test_prepare_refuses(void **state)
 	assert_int_equal(symlink(chroot_dir, dir), 0);
 	assert_int_equal(prepare(dir, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "symbolic link"));
+
+	assert_int_equal(prepare("var/empty", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not an absolute path"));
+	assert_int_equal(prepare("", err, sizeof(err)), -1);
 }
 
 /* As a user: nothing is created, a non-directory is still refused. */
@@ -893,8 +897,10 @@ body_prepare_user(void)
 	tmppath(dir, sizeof(dir), "user-file");
 	if (sandbox_chroot_prepare(dir) != -1)
 		return 2;
+	if (sandbox_chroot_prepare("relative") != -1)
+		return 3;
 	tmppath(dir, sizeof(dir), "user-dir");
-	return sandbox_chroot_prepare(dir) != 0 ? 3 : 0;
+	return sandbox_chroot_prepare(dir) != 0 ? 4 : 0;
 }
 
 static void

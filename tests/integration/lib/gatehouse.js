@@ -13,7 +13,7 @@ export const BIN = path.join(BUILD, 'gatehouse');
 export const USERS = ['gatehouse-proxy', 'gatehouse-auth', 'gatehouse-session'];
 
 export const CLIENT_SECRET = 'client-secret-4f1d2e9a7c3b5d60';
-export const COOKIE_SECRET = 'cookie-secret-0123456789abcdef!'.slice(0, 32);
+export const COOKIE_SECRET = 'cookie-secret-0123456789abcdef!!';
 
 // The three system users the sandbox drops to.
 export function ensureUsers() {
