@@ -128,6 +128,7 @@ text_escape(char *buf, size_t len, size_t off, const char *s)
 	return off;
 }
 
+/* Appends s, cut to fit, and keeps buf NUL-terminated. */
 static size_t
 append(char *buf, size_t len, size_t off, const char *s)
 {
@@ -136,6 +137,7 @@ append(char *buf, size_t len, size_t off, const char *s)
 	if (off + n >= len)
 		n = off < len - 1 ? len - 1 - off : 0;
 	memcpy(buf + off, s, n);
+	buf[off + n] = '\0';
 	return off + n;
 }
 
@@ -221,10 +223,16 @@ log_format_record(char *buf, size_t len, enum log_format f, const char *level,
     const char *event, const char *msg, const char *const *fields,
     size_t nfields)
 {
+	size_t	n;
+
 	if (f == LOG_FORMAT_JSON)
-		return format_json(buf, len, level, event, msg, fields,
-		    nfields);
-	return format_text(buf, len, level, event, msg, fields, nfields);
+		n = format_json(buf, len, level, event, msg, fields, nfields);
+	else
+		n = format_text(buf, len, level, event, msg, fields, nfields);
+	/* A record cut to fit still ends its line. */
+	if (n > 0 && buf[n - 1] != '\n')
+		buf[n - 1] = '\n';
+	return n;
 }
 
 /* One record is one write(2), so lines of processes sharing a file stay whole. */
@@ -236,8 +244,8 @@ emit(enum log_level lv, const char *level, const char *event, const char *msg,
 	size_t	n;
 
 	if (log_target == LOG_TARGET_SYSLOG && log_format == LOG_FORMAT_TEXT) {
-		n = format_text(line, sizeof(line), level, event, msg, fields,
-		    nfields);
+		n = log_format_record(line, sizeof(line), LOG_FORMAT_TEXT,
+		    level, event, msg, fields, nfields);
 		/* syslog adds its own time, name and pid. */
 		syslog(syslog_prio[lv], "%.*s", (int)n - 1,
 		    strchr(line, ' ') + 1);

@@ -200,6 +200,7 @@ test_toml_ok(void **state)
 	    "\n"
 	    "  '" B64_SECRET "',\n"
 	    "]\n"
+	    "proxy_user = \"\\u0041\\u20ac\xe2\x82\xac\xf0\x9f\x98\x80\"\n"
 	    "log_level=\"debug\"";
 
 	assert_int_equal(parse(f, text), 0);
@@ -208,12 +209,16 @@ test_toml_ok(void **state)
 	assert_string_equal(f->cf.cookie_name, "_c\\raw");
 	assert_int_equal(f->cf.workers, 12);
 	assert_int_equal(f->cf.sandbox_debug, 1);
+	assert_string_equal(f->cf.proxy_user,
+	    "A\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80");
 	assert_int_equal(f->cf.shutdown_timeout, 90000000000LL);
 	assert_int_equal(f->cf.cookie_secrets.n, 2);
 	assert_string_equal(f->cf.cookie_secrets.v[0], GOOD_SECRET);
 	assert_string_equal(f->cf.cookie_secrets.v[1], B64_SECRET);
 	assert_string_equal(f->cf.log_level, "debug");
 	assert_string_equal(f->cap.msgs, "");
+	assert_int_equal(parse(f, "sandbox_debug = false"), 0);
+	assert_int_equal(f->cf.sandbox_debug, 0);
 }
 
 static void
@@ -242,6 +247,8 @@ test_toml_unterminated(void **state)
 	parse_fails(f, "client_id = 'abc", "test.cfg:1: unterminated string");
 	parse_fails(f, "cookie_secrets = [\"a\",\n\"b\"\n",
 	    "test.cfg:3: unterminated array");
+	parse_fails(f, "cookie_secrets = [\"a\",\n", "unterminated array");
+	parse_fails(f, "cookie_secrets = [\"a\", \"b]", "unterminated string");
 	parse_fails(f, "cookie_secrets = [\"a\" \"b\"]",
 	    "expected ',' or ']' in the array");
 	parse_fails(f, "cookie_secrets = [1]", "arrays may only hold strings");
@@ -301,6 +308,7 @@ test_toml_wrong_type(void **state)
 	parse_fails(f, "workers = 99999999999999999999\n",
 	    "expected a string, an integer");
 	parse_fails(f, "workers =\n", "test.cfg:1: expected a value");
+	parse_fails(f, "workers =", "test.cfg:1: expected a value");
 }
 
 static void
@@ -358,6 +366,7 @@ static void
 test_toml_syntax(void **state)
 {
 	struct fixture	*f = *state;
+	char		 key[200];
 
 	parse_fails(f, "client_id = \"a\" b\n",
 	    "test.cfg:1: unexpected text after the value");
@@ -365,6 +374,9 @@ test_toml_syntax(void **state)
 	parse_fails(f, "a.b = 1\n", "expected '=' after the key");
 	parse_fails(f, "\"client_id\" = 1\n", "expected a key name");
 	parse_fails(f, "client_id = {}\n", "expected a value");
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	parse_fails(f, key, "key name too long");
 }
 
 /* Semantic errors do not stop the parse: all of them are reported. */
@@ -561,7 +573,7 @@ test_flag_errors(void **state)
 	char		*envp[] = { NULL };
 	char		*argv[] = { "gatehouse", "--no-such-flag=1",
 	    "--upstreams=x", "-x", "stray", "--alpha-config", "a.yaml",
-	    "--client-id", NULL };
+	    "--workers=4x", "--config-test=maybe", "--client-id", NULL };
 
 	assert_int_equal(load(f, &cli, argv, envp), -1);
 	assert_msg(f, "flag --no-such-flag: unknown flag\n");
@@ -570,6 +582,8 @@ test_flag_errors(void **state)
 	assert_msg(f, "flag -x: unknown flag");
 	assert_msg(f, "\"stray\": unexpected argument");
 	assert_msg(f, "flag --alpha-config: not supported yet by gatehouse");
+	assert_msg(f, "flag --workers: expected an integer, got \"4x\"");
+	assert_msg(f, "flag --config-test: expected true or false");
 	assert_msg(f, "flag --client-id: needs a value");
 }
 
