@@ -48,7 +48,9 @@ test('/ready is 503 while authd does not answer, 200 once it does', async () => 
   await gh.waitReady();
 });
 
-// Reads every readable mapping of a process, as root may.
+// Reads every readable mapping of a process, as root may; past 1 GiB a
+// mapping is a sanitizer's shadow memory, which holds no program data.
+const MAX_MAPPING = 1 << 30;
 function memoryOf(pid) {
   const maps = readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
   const fd = openSync(`/proc/${pid}/mem`, 'r');
@@ -58,6 +60,7 @@ function memoryOf(pid) {
       const [range, perms, , , , file = ''] = line.split(/\s+/);
       if (!perms.startsWith('r') || file === '[vvar]' || file === '[vsyscall]') continue;
       const [lo, hi] = range.split('-').map((h) => parseInt(h, 16));
+      if (hi - lo > MAX_MAPPING) continue;
       const buf = Buffer.alloc(hi - lo);
       try { readSync(fd, buf, 0, buf.length, lo); chunks.push(buf); } catch { /* unreadable */ }
     }
