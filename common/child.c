@@ -162,14 +162,17 @@ parent_closed(struct chan *ch, void *arg)
 	fatalx("parent channel closed");
 }
 
+static int	child_dispatch_parent(struct chan *, struct imsg_in *, int *,
+		    void *);
+
 void
-child_ready(struct child *c, chan_dispatch_fn parent, chan_dispatch_fn peer)
+child_ready(struct child *c, chan_dispatch_fn peer)
 {
 	struct imsg_out	m;
 
 	c->dispatch_peer = peer;
-	c->parent = chan_new(c->base, FD_PARENT, "parent", 1, parent,
-	    parent_closed, c);
+	c->parent = chan_new(c->base, FD_PARENT, "parent", 1,
+	    child_dispatch_parent, parent_closed, c);
 	if (c->parent == NULL)
 		fatalx("parent channel set-up failed");
 	imsg_compose(&m, IMSG_CONF_ACK, 0);
@@ -189,16 +192,20 @@ reopen_log(int *fd)
 }
 
 
-int
-child_dispatch_parent(struct child *c, struct imsg_in *in, int *fd)
+/* Anything else from the parent is a protocol error, and fatal. */
+static int
+child_dispatch_parent(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 {
+	struct child	*c = arg;
+
+	(void)ch;
 	switch (in->hdr.type) {
 	case IMSG_LOG_REOPEN:
 		if (imsg_end(in) == -1 || reopen_log(fd) == -1)
 			return -1;
-		return 1;
+		return 0;
 	case IMSG_CHAN_PEER:
-		return child_add_peer(c, in, fd) == -1 ? -1 : 1;
+		return child_add_peer(c, in, fd);
 	case IMSG_DRAIN:
 		if (imsg_end(in) == -1)
 			return -1;
@@ -206,10 +213,20 @@ child_dispatch_parent(struct child *c, struct imsg_in *in, int *fd)
 			c->drain(c);
 		else
 			event_base_loopexit(c->base, NULL);
-		return 1;
-	default:
 		return 0;
+	default:
+		return -1;
 	}
+}
+
+int
+child_dispatch_ping(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if (in->hdr.type != IMSG_PING)
+		return -1;
+	return child_answer_ping(ch, in);
 }
 
 int

@@ -42,21 +42,20 @@ struct child {
  * Start-up before the event loop, in this order: child_init (config slice,
  * logging, event base), the role's own privileged set-up, child_sandbox,
  * child_ready (parent channel on the loop, IMSG_CONF_ACK).
+ *
+ * From the parent every child takes IMSG_LOG_REOPEN, IMSG_DRAIN (the
+ * role's drain hook, or the loop stops when it has none) and
+ * IMSG_CHAN_PEER: a channel to a peer this role talks to, replacing an
+ * older one to the same peer, whose messages go to the role's peer
+ * dispatcher with the struct peer as argument.
  */
 void	child_init(struct child *, enum gh_role, int argc, char **argv);
 void	child_sandbox(struct child *);
-void	child_ready(struct child *, chan_dispatch_fn parent,
-	    chan_dispatch_fn peer);
+void	child_ready(struct child *, chan_dispatch_fn peer);
 
-/*
- * Messages any child takes from the parent: IMSG_LOG_REOPEN, IMSG_DRAIN
- * (calls the role's drain hook, or stops the loop when it has none),
- * IMSG_CHAN_PEER (a channel to a peer this role talks to, replacing an
- * older one to the same peer; its messages go to the role's peer
- * dispatcher with the struct peer as argument).  Returns 1 when handled,
- * 0 when the type is not one of these, -1 when malformed.
- */
-int	child_dispatch_parent(struct child *, struct imsg_in *, int *fd);
+/* A peer dispatcher for roles that only answer liveness round trips. */
+int	child_dispatch_ping(struct chan *, struct imsg_in *, int *fd,
+	    void *arg);
 
 /* Answers an IMSG_PING from any peer; -1 when malformed. */
 int	child_answer_ping(struct chan *, struct imsg_in *);

@@ -274,7 +274,8 @@ vlog(enum log_level lv, int with_errno, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-#define LOGFN(name, lv, err)					\
+/* One definition for each member of the family; fatal ones then exit. */
+#define LOGFN(name, lv, err, then)				\
 void								\
 name(const char *fmt, ...)					\
 {								\
@@ -283,34 +284,15 @@ name(const char *fmt, ...)					\
 	va_start(ap, fmt);					\
 	vlog(lv, err, fmt, ap);					\
 	va_end(ap);						\
+	then;							\
 }
 
-LOGFN(log_warn, LOG_LEVEL_WARN, 1)
-LOGFN(log_warnx, LOG_LEVEL_WARN, 0)
-LOGFN(log_info, LOG_LEVEL_INFO, 0)
-LOGFN(log_debug, LOG_LEVEL_DEBUG, 0)
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, 1, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
+LOGFN(log_warn, LOG_LEVEL_WARN, 1, return)
+LOGFN(log_warnx, LOG_LEVEL_WARN, 0, return)
+LOGFN(log_info, LOG_LEVEL_INFO, 0, return)
+LOGFN(log_debug, LOG_LEVEL_DEBUG, 0, return)
+LOGFN(fatal, LOG_LEVEL_ERROR, 1, exit(1))
+LOGFN(fatalx, LOG_LEVEL_ERROR, 0, exit(1))
 
 void
 log_audit(const char *event, ...)

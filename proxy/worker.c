@@ -86,14 +86,6 @@ worker_conn_closed(void)
 		event_base_loopexit(worker->c.base, NULL);
 }
 
-static int
-worker_dispatch_parent(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
-{
-	(void)ch;
-	(void)arg;
-	return child_dispatch_parent(&worker->c, in, fd) == 1 ? 0 : -1;
-}
-
 static void
 ready_timeout(evutil_socket_t s, short ev, void *arg)
 {
@@ -179,7 +171,7 @@ main(int argc, char **argv)
 	w.c.drain = worker_drain;
 	worker_listen();
 	child_sandbox(&w.c);
-	child_ready(&w.c, worker_dispatch_parent, worker_dispatch_peer);
+	child_ready(&w.c, worker_dispatch_peer);
 	event_base_dispatch(w.c.base);
 	return 0;
 }
