@@ -31,16 +31,26 @@ child_apply_logging(const struct config *cf)
 	log_set(t, f, lv);
 }
 
-/* IMSG_CONF_START body: u32 instance, u32 number of listening fds. */
+/*
+ * IMSG_CONF_START body: u32 instance, u32 number of listening fds n, then
+ * n u32: 1 where that listener speaks TLS, else 0.
+ */
 static void
 recv_start(struct child *c, struct imsg_in *in)
 {
+	uint32_t	i;
+
 	if (in->hdr.type != IMSG_CONF_START ||
 	    imsg_get_u32(in, &c->instance) == -1 ||
-	    imsg_get_u32(in, &c->nlisten) == -1 || imsg_end(in) == -1 ||
+	    imsg_get_u32(in, &c->nlisten) == -1 ||
 	    c->nlisten > PROXY_MAX_LISTENERS)
 		fatalx("config: expected IMSG_CONF_START, got %s",
 		    imsg_type_name(in->hdr.type));
+	for (i = 0; i < c->nlisten; i++)
+		if (imsg_get_u32(in, &c->listen_tls[i]) == -1)
+			fatalx("config: malformed IMSG_CONF_START");
+	if (imsg_end(in) == -1)
+		fatalx("config: malformed IMSG_CONF_START");
 }
 
 /* Blocking: nothing else can happen before the child knows its config. */

@@ -28,6 +28,7 @@ struct child {
 	struct config		 cf;
 	uint32_t		 instance;
 	uint32_t		 nlisten;	/* workers: listening fds */
+	uint32_t		 listen_tls[PROXY_MAX_LISTENERS];
 	struct event_base	*base;
 	struct chan		*parent;
 	struct event		*ev_sigterm;

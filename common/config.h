@@ -43,10 +43,42 @@ struct conf_list {
 };
 
 struct config {
-	/* Server. */
+	/* Server: listeners, TLS, probes. */
 	char		*http_address;
+	char		*https_address;
+	char		*tls_cert_file;
+	char		*tls_key_file;
+	char		*tls_min_version;
+	struct conf_list tls_cipher_suites;
 	char		*ping_path;
 	char		*ready_path;
+
+	/* Upstreams and proxying. */
+	struct conf_list upstreams;
+	int64_t		 flush_interval;	/* ns */
+	int		 pass_host_header;
+	int		 proxy_websockets;
+	int		 ssl_upstream_insecure_skip_verify;
+	int64_t		 upstream_timeout;	/* ns, to the response head */
+	int		 disable_keep_alives;
+	int		 skip_auth_strip_headers;	/* only true is safe */
+	int		 reverse_proxy;
+	char		*real_client_ip_header;
+	struct conf_list trusted_proxy_ips;
+	struct conf_list trusted_ips;
+	char		*proxy_prefix;
+
+	/* Requests that need no session. */
+	struct conf_list skip_auth_routes;
+	struct conf_list skip_auth_regex;
+	int		 skip_auth_preflight;
+
+	/* Request log. */
+	int		 request_logging;
+	char		*request_logging_format;
+	struct conf_list exclude_logging_paths;
+	int		 silence_ping_logging;
+	char		*request_id_header;
 
 	/* Provider: passed to authd, used from the sign-in release on. */
 	char		*client_id;
@@ -71,6 +103,17 @@ struct config {
 	char		*log_file;		/* pattern with %s: process name */
 	char		*log_format;		/* text, json */
 	char		*log_level;		/* error, warn, info, debug */
+
+	/* gatehouse's own HTTP limits, per worker. */
+	int64_t		 max_connections;
+	int64_t		 max_header_bytes;	/* request line and headers */
+	int64_t		 max_headers;
+	int64_t		 max_uri_length;
+	int64_t		 client_header_timeout;	/* ns, for a request head */
+	int64_t		 client_idle_timeout;	/* ns, between requests */
+	int64_t		 client_body_timeout;	/* ns, between body reads */
+	int64_t		 upstream_connect_timeout;	/* ns */
+	struct conf_list upstream_ca_files;
 };
 
 /* Options that exist only on the command line. */

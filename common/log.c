@@ -295,6 +295,24 @@ LOGFN(fatal, LOG_LEVEL_ERROR, 1, exit(1))
 LOGFN(fatalx, LOG_LEVEL_ERROR, 0, exit(1))
 
 void
+log_fields(enum log_level lv, const char *event, const char *msg,
+    const char *const *fields, size_t nfields)
+{
+	if (lv > log_level)
+		return;
+	if (log_format == LOG_FORMAT_TEXT)
+		emit(lv, level_names[lv], NULL, msg, NULL, 0);
+	else
+		emit(lv, level_names[lv], event, msg, fields, nfields);
+}
+
+int
+log_is_json(void)
+{
+	return log_format == LOG_FORMAT_JSON;
+}
+
+void
 log_audit(const char *event, ...)
 {
 	const char	*fields[AUDIT_MAX_FIELDS];

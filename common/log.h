@@ -5,6 +5,7 @@
 #define GH_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -45,6 +46,15 @@ void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
  *	log_audit("sandbox_violation", "role", "proxy", "instance", "2", NULL);
  */
 void	log_audit(const char *event, ...) __attribute__((sentinel));
+
+/*
+ * A record with named fields at a level (the request log uses it): in JSON
+ * each field is its own member; in text "msg" is the line and the fields
+ * are left out, since the text form is the operator's own template.
+ */
+void	log_fields(enum log_level, const char *event, const char *msg,
+	    const char *const *fields, size_t nfields);
+int	log_is_json(void);
 
 /* Formats one record into buf; for the tests and for log_audit. */
 size_t	log_format_record(char *buf, size_t len, enum log_format,

@@ -21,6 +21,8 @@ struct sandbox_opts {
 	const char	*user;		/* ignored when not started as root */
 	const char	*chroot_dir;	/* likewise */
 	int		 debug;		/* trap and name the syscall, not kill */
+	const int	*ro_dirs;	/* directory fds Landlock lets it read */
+	size_t		 nro_dirs;	/* beneath (file:// upstreams) */
 };
 
 void	sandbox_enter(const struct sandbox_opts *);

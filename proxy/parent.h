@@ -30,6 +30,7 @@ struct proc {
 	unsigned		 backoff;	/* quick deaths in a row */
 	struct event		*ev_restart;
 	int			 listen_fds[PROXY_MAX_LISTENERS];
+	int			 listen_tls[PROXY_MAX_LISTENERS];
 	size_t			 nlisten;
 	char			 name[40];
 };

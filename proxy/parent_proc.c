@@ -162,7 +162,8 @@ proc_exec(struct proc *p, int chanfd)
 }
 
 /*
- * The config slice: IMSG_CONF_START (u32 instance, u32 listening fds),
+ * The config slice: IMSG_CONF_START (u32 instance, u32 listening fds, a
+ * u32 TLS flag for each),
  * one IMSG_CONF_KEY per key this role receives, IMSG_CONF_DONE.
  */
 static int
@@ -175,6 +176,8 @@ proc_send_config(struct proc *p)
 	imsg_compose(&m, IMSG_CONF_START, 0);
 	imsg_add_u32(&m, p->instance);
 	imsg_add_u32(&m, (uint32_t)p->nlisten);
+	for (i = 0; i < p->nlisten; i++)
+		imsg_add_u32(&m, (uint32_t)p->listen_tls[i]);
 	if (chan_send(p->chan, &m) == -1)
 		return -1;
 	keys = config_keys(&n);
