@@ -160,6 +160,8 @@ child_sandbox(struct child *c)
 	opts.user = role_user(&c->cf, c->role);
 	opts.chroot_dir = c->cf.chroot_dir;
 	opts.debug = c->cf.sandbox_debug;
+	opts.ro_dirs = c->ro_dirs;
+	opts.nro_dirs = c->nro_dirs;
 	sandbox_enter(&opts);
 }
 

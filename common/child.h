@@ -37,6 +37,8 @@ struct child {
 	char			 peer_names[CHILD_MAX_PEERS][32];
 	chan_dispatch_fn	 dispatch_peer;
 	void			(*drain)(struct child *);	/* NULL: stop */
+	const int		*ro_dirs;	/* Landlock: readable trees */
+	size_t			 nro_dirs;
 };
 
 /*

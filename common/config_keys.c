@@ -149,14 +149,14 @@ static const struct conf_key conf_keys[] = {
 	    "0"),
 
 	/* Upstreams, proxying. */
-	U(upstreams, "upstream", L, 0, NULL),
-	U(flush_interval, "flush-interval", D, 0, "1s"),
-	U(pass_host_header, "pass-host-header", B, 0, "true"),
-	U(proxy_websockets, "proxy-websockets", B, 0, "true"),
-	U(ssl_upstream_insecure_skip_verify,
-	    "ssl-upstream-insecure-skip-verify", B, 0, "false"),
-	U(upstream_timeout, "upstream-timeout", D, 0, "30s"),
-	U(disable_keep_alives, "disable-keep-alives", B, 0, "false"),
+	K(upstreams, "upstream", L, 0, PROXY, NULL),
+	K(flush_interval, "flush-interval", D, 0, PROXY, "1s"),
+	K(pass_host_header, "pass-host-header", B, 0, PROXY, "true"),
+	K(proxy_websockets, "proxy-websockets", B, 0, PROXY, "true"),
+	K(ssl_upstream_insecure_skip_verify,
+	    "ssl-upstream-insecure-skip-verify", B, 0, PROXY, "false"),
+	K(upstream_timeout, "upstream-timeout", D, 0, PROXY, "30s"),
+	K(disable_keep_alives, "disable-keep-alives", B, 0, PROXY, "false"),
 	U(signature_key, "signature-key", S, SEC | DEP, NULL),
 
 	/* Header passing. */
@@ -170,7 +170,8 @@ static const struct conf_key conf_keys[] = {
 	U(set_basic_auth, "set-basic-auth", B, 0, "false"),
 	U(set_authorization_header, "set-authorization-header", B, 0, "false"),
 	U(prefer_email_to_user, "prefer-email-to-user", B, 0, "false"),
-	U(skip_auth_strip_headers, "skip-auth-strip-headers", B, 0, "true"),
+	K(skip_auth_strip_headers, "skip-auth-strip-headers", B, 0, PROXY,
+	    "true"),
 
 	/* Authorization, allow-lists, proxy behaviour. */
 	U(email_domains, "email-domain", L, 0, NULL),
@@ -178,25 +179,27 @@ static const struct conf_key conf_keys[] = {
 	U(htpasswd_file, "htpasswd-file", S, 0, NULL),
 	U(htpasswd_user_groups, "htpasswd-user-group", L, 0, NULL),
 	U(whitelist_domains, "whitelist-domain", L, 0, NULL),
-	U(skip_auth_routes, "skip-auth-route", L, 0, NULL),
-	U(skip_auth_regex, "skip-auth-regex", L, DEP, NULL),
-	U(skip_auth_preflight, "skip-auth-preflight", B, 0, "false"),
+	K(skip_auth_routes, "skip-auth-route", L, 0, PROXY, NULL),
+	K(skip_auth_regex, "skip-auth-regex", L, DEP, PROXY, NULL),
+	K(skip_auth_preflight, "skip-auth-preflight", B, 0, PROXY, "false"),
 	U(skip_jwt_bearer_tokens, "skip-jwt-bearer-tokens", B, 0, "false"),
 	U(bearer_token_login_fallback, "bearer-token-login-fallback", B, 0,
 	    "true"),
 	U(extra_jwt_issuers, "extra-jwt-issuers", L, 0, NULL),
 	U(api_routes, "api-route", L, 0, NULL),
-	U(trusted_ips, "trusted-ip", L, 0, NULL),
+	K(trusted_ips, "trusted-ip", L, 0, PROXY, NULL),
 	U(skip_provider_button, "skip-provider-button", B, 0, "false"),
 	U(force_json_errors, "force-json-errors", B, 0, "false"),
 	U(encode_state, "encode-state", B, 0, "false"),
 	U(allow_query_semicolons, "allow-query-semicolons", B, 0, "false"),
-	U(reverse_proxy, "reverse-proxy", B, 0, "false"),
-	U(real_client_ip_header, "real-client-ip-header", S, 0, "X-Real-IP"),
-	U(trusted_proxy_ips, "trusted-proxy-ip", L, 0, NULL),
+	K(reverse_proxy, "reverse-proxy", B, 0, PROXY, "false"),
+	K(real_client_ip_header, "real-client-ip-header", S, 0, PROXY,
+	    "X-Real-IP"),
+	/* Unset: loopback only, where oauth2-proxy trusts every peer. */
+	K(trusted_proxy_ips, "trusted-proxy-ip", L, 0, PROXY, NULL),
 	U(redirect_url, "redirect-url", S, 0, NULL),
 	U(relative_redirect_url, "relative-redirect-url", B, 0, "false"),
-	U(proxy_prefix, "proxy-prefix", S, 0, "/oauth2"),
+	K(proxy_prefix, "proxy-prefix", S, 0, PROXY, "/oauth2"),
 	U(force_https, "force-https", B, 0, "false"),
 
 	/* Probes. */
@@ -213,16 +216,17 @@ static const struct conf_key conf_keys[] = {
 	U(auth_logging_format, "auth-logging-format", S, 0,
 	    "{{.Client}} - {{.RequestID}} - {{.Username}} [{{.Timestamp}}] "
 	    "[{{.Status}}] {{.Message}}"),
-	U(request_logging, "request-logging", B, 0, "true"),
-	U(request_logging_format, "request-logging-format", S, 0,
+	K(request_logging, "request-logging", B, 0, PROXY, "true"),
+	K(request_logging_format, "request-logging-format", S, 0, PROXY,
 	    "{{.Client}} - {{.RequestID}} - {{.Username}} [{{.Timestamp}}] "
 	    "{{.Host}} {{.RequestMethod}} {{.Upstream}} {{.RequestURI}} "
 	    "{{.Protocol}} {{.UserAgent}} {{.StatusCode}} {{.ResponseSize}} "
 	    "{{.RequestDuration}}"),
 	U(errors_to_info_log, "errors-to-info-log", B, 0, "false"),
-	U(exclude_logging_paths, "exclude-logging-path", L, 0, NULL),
-	U(silence_ping_logging, "silence-ping-logging", B, 0, "false"),
-	U(request_id_header, "request-id-header", S, 0, "X-Request-Id"),
+	K(exclude_logging_paths, "exclude-logging-path", L, 0, PROXY, NULL),
+	K(silence_ping_logging, "silence-ping-logging", B, 0, PROXY, "false"),
+	K(request_id_header, "request-id-header", S, 0, PROXY,
+	    "X-Request-Id"),
 	U(logging_local_time, "logging-local-time", B, 0, "true"),
 	U(logging_filename, "logging-filename", S, 0, ""),
 	U(logging_max_size, "logging-max-size", I, 0, "100"),
@@ -240,11 +244,12 @@ static const struct conf_key conf_keys[] = {
 
 	/* Server, TLS, metrics. */
 	K(http_address, "http-address", S, 0, 0, "127.0.0.1:4180"),
-	U(https_address, "https-address", S, 0, ":443"),
-	U(tls_cert_file, "tls-cert-file", S, 0, NULL),
-	U(tls_key_file, "tls-key-file", S, 0, NULL),
-	U(tls_min_version, "tls-min-version", S, 0, ""),
-	U(tls_cipher_suites, "tls-cipher-suite", L, 0, NULL),
+	K(https_address, "https-address", S, 0, 0, ":443"),
+	/* The workers load certificate and key before their sandbox. */
+	K(tls_cert_file, "tls-cert-file", S, 0, PROXY, NULL),
+	K(tls_key_file, "tls-key-file", S, 0, PROXY, NULL),
+	K(tls_min_version, "tls-min-version", S, 0, PROXY, ""),
+	K(tls_cipher_suites, "tls-cipher-suite", L, 0, PROXY, NULL),
 	U(metrics_address, "metrics-address", S, 0, ""),
 	U(metrics_secure_address, "metrics-secure-address", S, 0, ""),
 	U(metrics_tls_cert_file, "metrics-tls-cert-file", S, 0, NULL),
@@ -264,6 +269,17 @@ static const struct conf_key conf_keys[] = {
 	G(log_file, "log-file", S, 0, 0, "/var/log/gatehouse/%s.log"),
 	G(log_format, "log-format", S, 0, ROLE_CHILDREN, "text"),
 	G(log_level, "log-level", S, 0, ROLE_CHILDREN, "info"),
+	G(max_connections, "max-connections", I, 0, PROXY, "4096"),
+	G(max_header_bytes, "max-header-bytes", I, 0, PROXY, "32768"),
+	G(max_headers, "max-headers", I, 0, PROXY, "100"),
+	G(max_uri_length, "max-uri-length", I, 0, PROXY, "8192"),
+	G(client_header_timeout, "client-header-timeout", D, 0, PROXY, "10s"),
+	G(client_idle_timeout, "client-idle-timeout", D, 0, PROXY, "60s"),
+	G(client_body_timeout, "client-body-timeout", D, 0, PROXY, "60s"),
+	G(upstream_connect_timeout, "upstream-connect-timeout", D, 0, PROXY,
+	    "10s"),
+	/* Read by the workers before their sandbox, like the system store. */
+	G(upstream_ca_files, "upstream-ca-file", L, 0, PROXY, NULL),
 };
 
 #undef S

@@ -10,7 +10,7 @@
 
 #include "config.h"
 
-#define CONF_MAX_KEYS		192		/* size of the per-key arrays */
+#define CONF_MAX_KEYS		256		/* size of the per-key arrays */
 #define CONF_MAX_FILE		(1024 * 1024)
 #define CONF_MAX_LINE		(64 * 1024)
 #define CONF_MAX_SECRET		(64 * 1024)
@@ -80,6 +80,9 @@ int	conf_parse_bool(const char *, int *);
 void	conf_duration_error(struct conf_diag *, const char *, const char *);
 int	conf_list_add(struct conf_list *, const char *);
 void	conf_list_free(struct conf_list *, int);
+
+/* config_validate_http.c */
+void	conf_validate_http(const struct config *, struct conf_diag *);
 
 /* config_load.c */
 int	conf_read_file(struct conf_diag *, const char *, const char *, size_t,

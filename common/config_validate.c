@@ -161,5 +161,6 @@ config_validate(struct config *cf, struct conf_diag *diag)
 	check_oneof(diag, "log_format", cf->log_format, formats);
 	check_oneof(diag, "log_level", cf->log_level, levels);
 	check_log_file(diag, cf->log_file);
+	conf_validate_http(cf, diag);
 	return (diag->nerrors == nerrors ? 0 : -1);
 }

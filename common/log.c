@@ -96,14 +96,20 @@ log_procinit(const char *title)
 	log_title = title;
 }
 
-/* Appends s to buf as a JSON string body; returns the new length. */
+/*
+ * Appends s to buf as a JSON string body; returns the new length.  A value
+ * is cut JSON_MARGIN short of the end, so the punctuation that closes the
+ * record always fits and a cut record is still valid JSON.
+ */
+#define JSON_MARGIN	256
+
 static size_t
 json_escape(char *buf, size_t len, size_t off, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char	c;
 
-	for (; *s != '\0' && off + 7 < len; s++) {
+	for (; *s != '\0' && off + 7 + JSON_MARGIN < len; s++) {
 		c = (unsigned char)*s;
 		if (c == '"' || c == '\\') {
 			buf[off++] = '\\';

@@ -1,8 +1,8 @@
 /*
  * The privilege drop and sandbox every child enters after its privileged
  * set-up, in the order of ARCHITECTURE.md: chroot, ids, not dumpable,
- * no_new_privs, Landlock, seccomp.  The allowlists are in
- * sandbox_filters.c.
+ * no_new_privs, Landlock (reading beneath the ro_dirs fds, nothing
+ * else), seccomp.  The allowlists are in sandbox_filters.c.
  */
 #define _GNU_SOURCE
 
@@ -93,14 +93,33 @@ drop_privileges(const struct sandbox_opts *opts)
 		fatalx("sandbox: uid 0 regained after the drop");
 }
 
+/* Read beneath each ro_dirs directory (file:// upstreams), nothing else. */
+static void
+landlock_add_dirs(int ruleset, uint64_t handled,
+    const struct sandbox_opts *opts)
+{
+	struct landlock_path_beneath_attr	pb;
+	size_t					i;
+
+	for (i = 0; i < opts->nro_dirs; i++) {
+		memset(&pb, 0, sizeof(pb));
+		pb.allowed_access = (LANDLOCK_ACCESS_FS_READ_FILE |
+		    LANDLOCK_ACCESS_FS_READ_DIR) & handled;
+		pb.parent_fd = opts->ro_dirs[i];
+		if (syscall(SYS_landlock_add_rule, ruleset,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
+			fatal("sandbox: landlock_add_rule");
+	}
+}
+
 /*
- * No filesystem access at all: every right the kernel knows is handled
- * and no rule grants one.  Network rights (ABI 4) are not handled: the
- * proxy, authd and sessiond will connect out over TCP, and seccomp
- * already decides who may make a socket.
+ * No filesystem access but reading the ro_dirs trees: every right the
+ * kernel knows is handled and no other rule grants one.  Network rights
+ * (ABI 4) are not handled: the proxy, authd and sessiond will connect
+ * out over TCP, and seccomp already decides who may make a socket.
  */
 static void
-landlock_restrict(void)
+landlock_restrict(const struct sandbox_opts *opts)
 {
 	struct landlock_ruleset_attr	 attr;
 	long				 abi;
@@ -120,6 +139,7 @@ landlock_restrict(void)
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd == -1)
 		fatal("sandbox: landlock_create_ruleset");
+	landlock_add_dirs(fd, attr.handled_access_fs, opts);
 	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1)
 		fatal("sandbox: landlock_restrict_self");
 	close(fd);
@@ -229,7 +249,7 @@ sandbox_enter(const struct sandbox_opts *opts)
 		fatal("sandbox: PR_SET_DUMPABLE");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("sandbox: PR_SET_NO_NEW_PRIVS");
-	landlock_restrict();
+	landlock_restrict(opts);
 	seccomp_enter(opts);
 }
 

@@ -24,7 +24,7 @@
 #include "sandbox_filters.h"
 
 #define SC_MAX_ARGS	2
-#define SC_MAX_GROUPS	10
+#define SC_MAX_GROUPS	12
 
 /* The type bits of socket(2)'s second argument, without NONBLOCK|CLOEXEC. */
 #define SC_SOCK_TYPE	0xf
@@ -52,7 +52,8 @@ struct sc_rule {
  * time, signals, its own exit.  Opening a file is refused with EACCES
  * rather than a kill: glibc still probes a few files after start (the
  * time zone on first use), and in an empty chroot under Landlock no open
- * could succeed anyway.
+ * could succeed anyway.  openat2, which glibc never calls, is decided
+ * by sc_files and sc_no_files.
  */
 static const struct sc_rule sc_base[] = {
 	ALLOW(read),
@@ -93,6 +94,24 @@ static const struct sc_rule sc_base[] = {
 	ALLOW(exit_group),
 	DENY(open, EACCES),
 	DENY(openat, EACCES),
+	SC_END
+};
+
+/*
+ * Static files (file:// upstreams), read beneath directory fds opened
+ * before the sandbox.  seccomp cannot read openat2's struct open_how:
+ * RESOLVE_BENEATH is static.c's to set; what confines any openat2 to
+ * reading those trees is Landlock (and, without it, the empty chroot).
+ * Directories are never listed: no getdents64.
+ */
+static const struct sc_rule sc_files[] = {
+	ALLOW(openat2),
+	ALLOW(pread64),
+	SC_END
+};
+
+/* The roles that serve no files refuse openat2 as they refuse open. */
+static const struct sc_rule sc_no_files[] = {
 	DENY(openat2, EACCES),
 	SC_END
 };
@@ -197,11 +216,11 @@ static const struct sc_role {
 	const struct sc_rule	*groups[SC_MAX_GROUPS];	/* NULL ends it */
 } sc_roles[] = {
 	{ ROLE_PROXY,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_accept, sc_tcp_out, SC_SANITIZE } },
+			   sc_accept, sc_tcp_out, sc_files, SC_SANITIZE } },
 	{ ROLE_AUTHD,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_tcp_out, sc_udp_out, SC_SANITIZE } },
+			   sc_tcp_out, sc_udp_out, sc_no_files, SC_SANITIZE } },
 	{ ROLE_SESSIOND, { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_tcp_out, sc_unix_out, SC_SANITIZE } },
+			   sc_tcp_out, sc_unix_out, sc_no_files, SC_SANITIZE } },
 };
 
 static void

@@ -1,37 +1,35 @@
 /*
- * Just enough HTTP/1.1 for the probes: /ping and /ready, parsed with
- * llhttp in strict mode, keep-alive and pipelining in order.  The full
- * engine (proxying, limits per request part) builds on this.
+ * The worker's HTTP/1.1 server side: client connections, request heads
+ * parsed with llhttp in strict mode into a bounded per-request arena, the
+ * limits and timeouts that keep a hostile client from holding a worker,
+ * local answers, keep-alive and pipelining (one request at a time, in
+ * order).
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
-#include <llhttp.h>
+#include <openssl/ssl.h>
 
+#include "conn.h"
 #include "log.h"
 #include "worker.h"
 
-#define HTTP_MAX_URL		8192
-#define HTTP_MAX_HEAD		(32 * 1024)
-#define HTTP_TIMEOUT_SEC	30
-#define HTTP_MAX_CONNS		4096
-
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;
-	struct bufferevent	*bev;
-	llhttp_t		 parser;
-	size_t			 head_len;	/* bytes of the current head */
-	size_t			 url_len;
-	char			 url[HTTP_MAX_URL];
-	int			 head_done;
-	int			 waiting;	/* an answer is pending */
-	int			 closing;	/* close once written */
-};
+#define OUT_HIGH	(256 * 1024)	/* stop producing past this */
+#define ARENA_SLACK	256
 
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static llhttp_settings_t	settings;
@@ -39,185 +37,342 @@ static llhttp_settings_t	settings;
 static void	conn_read(struct bufferevent *, void *);
 static void	conn_write(struct bufferevent *, void *);
 static void	conn_event(struct bufferevent *, short, void *);
+static void	conn_parse(struct conn *);
+
+const struct http_request *
+http_req(const struct conn *c)
+{
+	return &c->req;
+}
+
+const char *
+http_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+int
+http_is_tls(const struct conn *c)
+{
+	return c->tls;
+}
+
+const char *
+http_header_get(const struct http_request *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+/* The Date header, formatted once a second at most. */
+static const char *
+http_date(void)
+{
+	static char	buf[40];
+	static time_t	last;
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return buf;
+}
+
+void
+http_timer(struct conn *c, int64_t ns)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ns / 1000000000;
+	tv.tv_usec = (ns % 1000000000) / 1000;
+	evtimer_add(c->timer, &tv);
+}
 
 static void
 conn_free(struct conn *c)
 {
+	if (c->fwd != NULL)
+		proxy_abort(c);
+	if (c->tunnel != NULL)
+		tunnel_abort(c);
+	if (c->streaming && c->stream.done != NULL)
+		c->stream.done(c->stream.arg);
 	worker_ready_cancel(c);
 	TAILQ_REMOVE(&conns, c, entry);
+	event_free(c->timer);
+	event_free(c->ev_next);
 	bufferevent_free(c->bev);
+	free(c->arena);
 	free(c);
 	worker->nconns--;
 	worker_conn_closed();
 }
 
-static void
-respond(struct conn *c, int status, const char *reason, const char *body)
+void
+http_close(struct conn *c)
+{
+	conn_free(c);
+}
+
+int
+http_out_full(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_HIGH;
+}
+
+void
+http_read_pause(struct conn *c, int pause)
+{
+	c->blocked = pause;
+	if (pause) {
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	conn_parse(c);
+}
+
+/*
+ * A status line and the headers every answer of ours carries.  length -1
+ * means chunked; extra is NULL or CRLF-terminated header lines.
+ */
+void
+http_write_head(struct conn *c, int status, const char *ctype,
+    const char *extra, int64_t length)
 {
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	int		 head = c->parser.method == HTTP_HEAD;
-	size_t		 len = strlen(body);
 
-	if (!llhttp_should_keep_alive(&c->parser) || worker->c.draining)
+	if (!c->req.keep_alive || worker->c.draining)
 		c->closing = 1;
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n"
-	    "Cache-Control: no-cache, no-store, must-revalidate\r\n"
-	    "%s\r\n%s", status, reason, len,
-	    c->closing ? "Connection: close\r\n" : "", head ? "" : body);
-	c->waiting = 0;
-}
-
-/* Answers a request the parser could not accept, then closes. */
-static void
-respond_error(struct conn *c, int status, const char *reason)
-{
-	c->parser.method = HTTP_GET;
-	c->closing = 1;
-	respond(c, status, reason, reason);
-	log_info("http: %d %s", status, reason);
-}
-
-static int
-on_message_begin(llhttp_t *p)
-{
-	struct conn	*c = p->data;
-
-	c->url_len = 0;
-	c->head_len = 0;
-	c->head_done = 0;
-	return 0;
-}
-
-static int
-on_url(llhttp_t *p, const char *at, size_t len)
-{
-	struct conn	*c = p->data;
-
-	if (len >= sizeof(c->url) - c->url_len) {
-		llhttp_set_error_reason(p, "URI too long");
-		return HPE_USER;
-	}
-	memcpy(c->url + c->url_len, at, len);
-	c->url_len += len;
-	return 0;
-}
-
-static int
-on_head_data(llhttp_t *p, const char *at, size_t len)
-{
-	struct conn	*c = p->data;
-
-	(void)at;
-	c->head_len += len;
-	if (c->head_len > HTTP_MAX_HEAD) {
-		llhttp_set_error_reason(p, "header block too large");
-		return HPE_USER;
-	}
-	return 0;
-}
-
-static int
-on_headers_complete(llhttp_t *p)
-{
-	struct conn	*c = p->data;
-
-	c->head_done = 1;
-	c->url[c->url_len] = '\0';
-	return 0;
-}
-
-/* Pauses after each request, so pipelined requests are answered in order. */
-static int
-on_message_complete(llhttp_t *p)
-{
-	struct conn	*c = p->data;
-	const struct config *cf = &worker->c.cf;
-	size_t		 plen = strcspn(c->url, "?");
-
-	c->waiting = 1;
-	if (plen == strlen(cf->ping_path) &&
-	    strncmp(c->url, cf->ping_path, plen) == 0)
-		respond(c, 200, "OK", "OK");
-	else if (plen == strlen(cf->ready_path) &&
-	    strncmp(c->url, cf->ready_path, plen) == 0)
-		worker_ready_check(c);
+	c->status = status;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+	    http_reason(status), http_date());
+	if (ctype != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+	if (length >= 0)
+		evbuffer_add_printf(out, "Content-Length: %lld\r\n",
+		    (long long)length);
 	else
-		respond(c, 404, "Not Found", "Not Found");
-	return HPE_PAUSED;
+		evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
+	if (extra != NULL)
+		evbuffer_add(out, extra, strlen(extra));
+	if (c->closing)
+		evbuffer_add(out, "Connection: close\r\n", 19);
+	evbuffer_add(out, "\r\n", 2);
 }
 
+/* A body we will not read makes the connection unusable after the answer. */
 static void
-http_settings_init(void)
+skip_unread_body(struct conn *c)
 {
-	llhttp_settings_init(&settings);
-	settings.on_message_begin = on_message_begin;
-	settings.on_url = on_url;
-	settings.on_header_field = on_head_data;
-	settings.on_header_value = on_head_data;
-	settings.on_headers_complete = on_headers_complete;
-	settings.on_message_complete = on_message_complete;
+	if (c->req.has_body && !c->body_done)
+		c->closing = 1;
+}
+
+void
+http_respond(struct conn *c, int status, const char *ctype, const char *extra,
+    const char *body, size_t len)
+{
+	skip_unread_body(c);
+	http_write_head(c, status, ctype, extra, (int64_t)len);
+	if (c->req.method_id != HTTP_HEAD && len > 0) {
+		evbuffer_add(bufferevent_get_output(c->bev), body, len);
+		c->sent = len;
+	}
+	http_answer_done(c);
+}
+
+void
+http_respond_error(struct conn *c, int status)
+{
+	char	body[64];
+	int	n;
+
+	n = snprintf(body, sizeof(body), "%s\n", http_reason(status));
+	http_respond(c, status, "text/plain; charset=utf-8",
+	    "X-Content-Type-Options: nosniff\r\n", body, (size_t)n);
 }
 
 void
 http_ready_answer(struct conn *c, int ready)
 {
 	if (ready)
-		respond(c, 200, "OK", "OK");
+		http_respond(c, 200, "text/plain; charset=utf-8", NULL, "OK",
+		    2);
 	else
-		respond(c, 503, "Service Unavailable", "Service Unavailable");
+		http_respond_error(c, 503);
 }
 
 static void
-parse_error(struct conn *c, llhttp_errno_t err)
+stream_fill(struct conn *c)
 {
-	const char	*why = llhttp_get_error_reason(&c->parser);
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	size_t		 before;
+	int		 r;
 
-	if (err == HPE_USER && strcmp(why, "URI too long") == 0)
-		respond_error(c, 414, "URI Too Long");
-	else if (err == HPE_USER)
-		respond_error(c, 431, "Request Header Fields Too Large");
-	else
-		respond_error(c, 400, "Bad Request");
-	log_debug("http: parse error: %s", why != NULL ? why : "?");
+	while (c->streaming && !http_out_full(c)) {
+		before = evbuffer_get_length(out);
+		r = c->stream.fill(out, c->stream.arg);
+		c->sent += evbuffer_get_length(out) - before;
+		if (r == 1)
+			continue;
+		c->streaming = 0;
+		c->stream.done(c->stream.arg);
+		if (r == -1) {
+			c->closing = 1;
+			http_close(c);
+			return;
+		}
+		http_answer_done(c);
+	}
 }
 
-/* Feeds buffered input to the parser until a request waits for its answer. */
+void
+http_respond_stream(struct conn *c, int status, const char *ctype,
+    const char *extra, uint64_t length, const struct http_stream *s)
+{
+	skip_unread_body(c);
+	http_write_head(c, status, ctype, extra, (int64_t)length);
+	c->stream = *s;
+	if (c->req.method_id == HTTP_HEAD || length == 0) {
+		s->done(s->arg);
+		http_answer_done(c);
+		return;
+	}
+	c->streaming = 1;
+	stream_fill(c);
+}
+
+/* The answer is complete (or its last bytes queued): log, then go on. */
+void
+http_answer_done(struct conn *c)
+{
+	c->answered = 1;
+	router_log(c);
+	/* Go on once the output is flushed; never from inside a callback. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		event_active(c->ev_next, EV_TIMEOUT, 0);
+}
+
+/* The previous answer is out: close, or wait for the next request. */
+static void
+conn_next(evutil_socket_t s, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)s;
+	(void)ev;
+	if (!c->answered || c->state == CONN_TUNNEL)
+		return;
+	if (c->closing) {
+		http_close(c);
+		return;
+	}
+	free(c->arena);
+	c->arena = NULL;
+	memset(&c->req, 0, sizeof(c->req));
+	c->answered = 0;
+	c->status = 0;
+	c->sent = 0;
+	c->upstream_id = NULL;
+	c->sink = BODY_NONE;
+	c->state = CONN_IDLE;
+	http_timer(c, worker->c.cf.client_idle_timeout);
+	c->paused = 0;
+	llhttp_resume(&c->parser);
+	conn_parse(c);
+}
+
+/* Refuses what the parser or a limit refused, and closes. */
+void
+http_refuse(struct conn *c, int status, const char *why)
+{
+	log_info("http: %s: %d %s (%s)", c->peer, status, http_reason(status),
+	    why);
+	c->closing = 1;
+	c->req.keep_alive = 0;
+	c->req.has_body = 0;
+	c->state = CONN_BUSY;
+	http_respond_error(c, status);
+}
+
 static void
 conn_parse(struct conn *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	llhttp_errno_t	 err;
-	size_t		 len;
 	const char	*data;
+	size_t		 len;
 
-	while (!c->waiting && !c->closing &&
-	    (len = evbuffer_get_length(in)) > 0) {
+	while (!c->paused && !c->blocked && !c->closing &&
+	    c->state != CONN_TUNNEL && (len = evbuffer_get_length(in)) > 0) {
 		data = (const char *)evbuffer_pullup(in, -1);
 		err = llhttp_execute(&c->parser, data, len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, len);
-			if (!c->head_done && c->head_len > HTTP_MAX_HEAD)
-				respond_error(c, 431,
-				    "Request Header Fields Too Large");
+			continue;
+		}
+		if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+			evbuffer_drain(in, (size_t)(llhttp_get_error_pos(
+			    &c->parser) - data));
+			c->paused = 1;
 			break;
 		}
-		if (err != HPE_PAUSED) {
-			parse_error(c, err);
-			break;
-		}
-		evbuffer_drain(in, (size_t)(llhttp_get_error_pos(&c->parser) -
-		    data));
-		llhttp_resume(&c->parser);
+		http_parse_error(c, err);
+		break;
 	}
 }
 
 static void
 conn_read(struct bufferevent *bev, void *arg)
 {
+	struct conn	*c = arg;
+
 	(void)bev;
-	conn_parse(arg);
+	if (c->state == CONN_IDLE && evbuffer_get_length(
+	    bufferevent_get_input(c->bev)) > 0)
+		evtimer_del(c->timer);
+	conn_parse(c);
 }
 
 static void
@@ -226,56 +381,129 @@ conn_write(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (c->waiting)
-		return;
-	if (c->closing) {
-		conn_free(c);
+	if (c->streaming) {
+		stream_fill(c);
 		return;
 	}
-	conn_parse(c);
+	if (c->fwd != NULL)
+		proxy_client_drained(c);
+	else if (c->answered)
+		conn_next(-1, 0, c);
 }
 
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
+	struct conn	*c = arg;
+
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("http: connection timed out");
-	conn_free(arg);
+	if (what & BEV_EVENT_EOF) {
+		/* A half-closed client still gets its answer. */
+		if (c->state == CONN_BUSY && !c->answered && c->body_done &&
+		    c->fwd != NULL) {
+			c->closing = 1;
+			bufferevent_disable(c->bev, EV_READ);
+			return;
+		}
+	}
+	http_close(c);
+}
+
+static void
+conn_timeout(evutil_socket_t s, short ev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)s;
+	(void)ev;
+	switch (c->state) {
+	case CONN_HEAD:
+		http_refuse(c, 408, "request head too slow");
+		break;
+	case CONN_BUSY:
+		log_info("http: %s: request body too slow", c->peer);
+		http_close(c);
+		break;
+	default:
+		http_close(c);
+		break;
+	}
+}
+
+static void
+peer_text(struct conn *c, const struct sockaddr *sa, int salen)
+{
+	const void	*addr = NULL;
+
+	memcpy(&c->peer_sa, sa, (size_t)salen < sizeof(c->peer_sa) ?
+	    (size_t)salen : sizeof(c->peer_sa));
+	if (sa->sa_family == AF_INET)
+		addr = &((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	if (addr == NULL || inet_ntop(sa->sa_family, addr, c->peer,
+	    sizeof(c->peer)) == NULL)
+		snprintf(c->peer, sizeof(c->peer), "unix");
+}
+
+static struct bufferevent *
+conn_bev(int fd, SSL_CTX *tls)
+{
+	SSL			*ssl;
+	struct bufferevent	*bev;
+
+	if (tls == NULL)
+		return bufferevent_socket_new(worker->c.base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if ((ssl = SSL_new(tls)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(worker->c.base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		SSL_free(ssl);
+	else
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
 }
 
 void
 http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
-	struct timeval	 tv = { HTTP_TIMEOUT_SEC, 0 };
 	struct conn	*c;
+	struct timeval	 tv;
+	int		 on = 1;
 
 	(void)l;
-	(void)sa;
-	(void)salen;
-	(void)arg;
 	if (settings.on_url == NULL)
-		http_settings_init();
-	if (worker->nconns >= HTTP_MAX_CONNS ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+		http_parse_init(&settings);
+	if (worker->c.draining || (int64_t)worker->nconns >=
+	    worker->c.cf.max_connections || (c = calloc(1, sizeof(*c))) == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	c->bev = bufferevent_socket_new(worker->c.base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	if (sa->sa_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if ((c->bev = conn_bev(fd, arg)) == NULL) {
 		evutil_closesocket(fd);
 		free(c);
 		return;
 	}
+	c->tls = arg != NULL;
+	peer_text(c, sa, salen);
 	llhttp_init(&c->parser, HTTP_REQUEST, &settings);
 	c->parser.data = c;
+	c->timer = evtimer_new(worker->c.base, conn_timeout, c);
+	c->ev_next = event_new(worker->c.base, -1, 0, conn_next, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	worker->nconns++;
+	/* A client that stops reading its answer is dropped in time. */
+	tv.tv_sec = worker->c.cf.client_idle_timeout / 1000000000;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	http_timer(c, worker->c.cf.client_idle_timeout);
 }
 
 /* Closes idle connections; busy ones close after their answer. */
@@ -286,12 +514,8 @@ http_drain(void)
 
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->waiting)
-			c->closing = 1;
-		else if (evbuffer_get_length(bufferevent_get_output(c->bev))
-		    == 0)
-			conn_free(c);
-		else
-			c->closing = 1;
+		c->closing = 1;
+		if (c->state == CONN_IDLE)
+			http_close(c);
 	}
 }

@@ -12,15 +12,20 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "accesslog.h"
 #include "log.h"
 #include "parent.h"
+#include "route.h"
 #include "sandbox.h"
+#include "tls.h"
+#include "upstream.h"
 
 #define CRASH_LIMIT		5	/* deaths of authd or sessiond ... */
 #define CRASH_WINDOW_SEC	60	/* ... within this long stop us */
@@ -131,30 +136,94 @@ diag_stderr(void *arg, const char *msg)
 	fprintf(stderr, "gatehouse: %s\n", msg);
 }
 
-static void
-diag_log(void *arg, const char *msg)
+void
+parent_diag_log(void *arg, const char *msg)
 {
 	(void)arg;
 	log_warnx("config: %s", msg);
 }
 
-/* What config_load cannot know: the sockets and the users exist. */
-static int
-check_runtime(const struct config *cf)
+/* An error found outside config_load, counted with its errors. */
+void
+parent_diag(struct conf_diag *diag, const char *fmt, ...)
 {
-	int	bad = 0;
+	char	msg[512];
+	va_list	ap;
 
-	if (cf->http_address[0] != '\0' && strcmp(cf->http_address, "-") != 0 &&
-	    listen_check(cf->http_address) == -1)
-		bad = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (diag->report != NULL)
+		diag->report(diag->arg, msg);
+	diag->nerrors++;
+}
+
+/*
+ * The TLS contexts a worker would build: the server's when a certificate
+ * is set, the upstreams' when an upstream speaks https or CA files are
+ * given.  Built to see that every file loads, then freed.
+ */
+static void
+check_tls(const struct config *cf, const struct upstream_set *ups,
+    struct conf_diag *diag)
+{
+	SSL_CTX	*ctx;
+	size_t	 i;
+	int	 https = cf->upstream_ca_files.n > 0;
+
+	if (cf->tls_cert_file != NULL && cf->tls_cert_file[0] != '\0' &&
+	    (ctx = tls_server_ctx(cf, diag)) != NULL)
+		SSL_CTX_free(ctx);
+	for (i = 0; i < ups->n; i++)
+		if (ups->u[i].type == UPSTREAM_HTTPS)
+			https = 1;
+	if (https && (ctx = tls_client_ctx(cf, diag)) != NULL)
+		SSL_CTX_free(ctx);
+}
+
+/* Regexes, CIDRs and the request log format, with the workers' code. */
+static void
+check_policy(const struct config *cf, struct conf_diag *diag)
+{
+	struct route_set	*rs;
+	struct cidr_set		*cs;
+	struct access_log	*al;
+
+	if ((rs = route_compile(cf, diag)) != NULL)
+		route_free(rs);
+	if ((cs = cidr_parse(&cf->trusted_ips, "trusted_ips", diag)) != NULL)
+		cidr_free(cs);
+	if ((cs = cidr_parse(&cf->trusted_proxy_ips, "trusted_proxy_ips",
+	    diag)) != NULL)
+		cidr_free(cs);
+	if ((al = accesslog_compile(cf->request_logging_format,
+	    diag)) != NULL)
+		accesslog_free(al);
+}
+
+/*
+ * What config_load cannot check without the libraries and the system:
+ * the listeners, the upstreams, TLS files, regexes, CIDRs, the request
+ * log format, the users.  Every problem is reported through diag.
+ */
+static int
+check_runtime(const struct config *cf, struct conf_diag *diag)
+{
+	struct upstream_set	ups;
+	int			nerrors = diag->nerrors;
+
+	listen_check(cf, diag);
+	/* A bad list is reported and left empty: TLS is checked still. */
+	upstream_parse_all(cf, &ups, diag);
+	check_tls(cf, &ups, diag);
+	upstream_free_all(&ups);
+	check_policy(cf, diag);
 	if (strcmp(cf->proxy_user, cf->authd_user) == 0 ||
 	    strcmp(cf->proxy_user, cf->sessiond_user) == 0 ||
-	    strcmp(cf->authd_user, cf->sessiond_user) == 0) {
-		log_warnx("config: proxy_user, authd_user and sessiond_user "
+	    strcmp(cf->authd_user, cf->sessiond_user) == 0)
+		parent_diag(diag, "proxy_user, authd_user and sessiond_user "
 		    "must be three different users");
-		bad = 1;
-	}
-	return bad ? -1 : 0;
+	return diag->nerrors == nerrors ? 0 : -1;
 }
 
 static int
@@ -162,7 +231,7 @@ load_config(struct config *cf, struct conf_diag *diag)
 {
 	config_init(cf);
 	if (config_load(cf, &parent.cli, parent.argc, parent.argv, environ,
-	    diag) == -1 || check_runtime(cf) == -1) {
+	    diag) == -1 || check_runtime(cf, diag) == -1) {
 		config_free(cf);
 		return -1;
 	}
@@ -297,7 +366,7 @@ on_sigterm(evutil_socket_t s, short ev, void *arg)
 static void
 on_sighup(evutil_socket_t s, short ev, void *arg)
 {
-	struct conf_diag	diag = { diag_log, NULL, 0 };
+	struct conf_diag	diag = { parent_diag_log, NULL, 0 };
 	struct config		cf;
 	struct gen		*g = gen_current();
 

@@ -6,6 +6,7 @@
 
 #include <sys/queue.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <time.h>
 
@@ -14,8 +15,30 @@
 #include "gatehouse.h"
 
 #define GEN_MAX_PROCS	(PROXY_MAX_WORKERS + 2)
+#define LISTEN_HOST_MAX	256
+#define LISTEN_PORT_MAX	8
 
 struct gen;
+
+/* A listening address of the config, parsed. */
+struct listen_addr {
+	const char	*key;		/* "http_address", "https_address" */
+	const char	*text;		/* as configured */
+	int		 tls;		/* the https_address listener */
+	int		 local;		/* AF_UNIX: one socket for all workers */
+	char		 host[LISTEN_HOST_MAX];	/* TCP; "": every address */
+	char		 port[LISTEN_PORT_MAX];
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int		 mode;		/* unix: its file mode; -1: umask's */
+};
+
+/* A listener of a generation, and the unix socket it shares, if any. */
+struct listener {
+	struct listen_addr	 addr;
+	int			 shared_fd;	/* unix: -1 until opened */
+	dev_t			 dev;		/* unix: the file we bound */
+	ino_t			 ino;
+};
 
 /* One child process slot: it keeps its identity across restarts. */
 struct proc {
@@ -45,6 +68,8 @@ struct gen {
 	int			 up;		/* every child acknowledged */
 	int			 draining;
 	int			 log_fds[4];	/* per role, when log_target is file */
+	struct listener		 listeners[PROXY_MAX_LISTENERS];
+	size_t			 nlisteners;	/* http first, then https */
 };
 
 /* The process table: everything the parent starts is described here. */
@@ -66,6 +91,9 @@ void			 parent_gen_gone(struct gen *);
 void			 parent_crash_loop(const struct proc *);
 void			 parent_notify(const char *);
 int			 parent_log_open(const struct config *, enum gh_role);
+void			 parent_diag_log(void *, const char *);
+void			 parent_diag(struct conf_diag *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
 
 /* parent_proc.c */
 struct gen	*gen_new(struct config *, unsigned id);
@@ -78,7 +106,10 @@ int		 proc_reap(pid_t, int status, struct gen *);
 int		 proc_check_helpers(const char *dir);
 
 /* parent_listen.c */
-int	listen_check(const char *address);
-int	listen_open(const char *address, int *fd);
+int	listen_config(const struct config *, struct listen_addr *, size_t *,
+	    struct conf_diag *);
+int	listen_check(const struct config *, struct conf_diag *);
+int	listen_open(struct listener *, int *fd);
+void	listen_close(struct listener *);
 
 #endif /* GH_PARENT_H */

@@ -71,6 +71,8 @@ gen_new(struct config *cf, unsigned id)
 	memset(cf, 0, sizeof(*cf));	/* the generation owns it now */
 	for (i = 0; i < 4; i++)
 		g->log_fds[i] = -1;
+	for (i = 0; i < PROXY_MAX_LISTENERS; i++)
+		g->listeners[i].shared_fd = -1;
 	for (k = 0; k < proc_nkinds; k++) {
 		n = kind_count(&proc_kinds[k], &g->cf);
 		for (i = 0; i < n; i++) {
@@ -85,17 +87,20 @@ gen_new(struct config *cf, unsigned id)
 	return g;
 }
 
+/* A worker's sockets, in the order of g->listeners. */
 static int
 proc_open_fds(struct proc *p)
 {
 	struct gen	*g = p->gen;
+	size_t		 i;
 	int		 r;
 
-	if (p->kind->listens && p->nlisten == 0 && g->cf.http_address[0] &&
-	    strcmp(g->cf.http_address, "-") != 0) {
-		if (listen_open(g->cf.http_address, &p->listen_fds[0]) == -1)
+	for (i = 0; p->kind->listens && p->nlisten == 0 &&
+	    i < g->nlisteners; i++) {
+		if (listen_open(&g->listeners[i], &p->listen_fds[i]) == -1)
 			return -1;
-		p->nlisten = 1;
+		p->listen_tls[i] = g->listeners[i].addr.tls;
+		p->nlisten = i + 1;
 	}
 	r = role_index(p->kind->role);
 	if (strcmp(g->cf.log_target, "file") == 0 && g->log_fds[r] == -1 &&
@@ -104,11 +109,31 @@ proc_open_fds(struct proc *p)
 	return 0;
 }
 
+/* The listeners of g->cf, which check_runtime has parsed already. */
+static int
+gen_listeners(struct gen *g)
+{
+	struct conf_diag	diag = { parent_diag_log, NULL, 0 };
+	struct listen_addr	addrs[PROXY_MAX_LISTENERS];
+	size_t			i, n;
+
+	if (listen_config(&g->cf, addrs, &n, &diag) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		g->listeners[i].addr = addrs[i];
+		g->listeners[i].shared_fd = -1;
+	}
+	g->nlisteners = n;
+	return 0;
+}
+
 int
 gen_start(struct gen *g)
 {
 	size_t	i;
 
+	if (gen_listeners(g) == -1)
+		return -1;
 	for (i = 0; i < g->nprocs; i++)
 		if (proc_open_fds(&g->procs[i]) == -1)
 			return -1;
@@ -455,6 +480,8 @@ gen_free(struct gen *g)
 		for (j = 0; j < p->nlisten; j++)
 			close(p->listen_fds[j]);
 	}
+	for (i = 0; i < g->nlisteners; i++)
+		listen_close(&g->listeners[i]);
 	for (i = 0; i < 4; i++)
 		if (g->log_fds[i] != -1)
 			close(g->log_fds[i]);

@@ -11,7 +11,9 @@
 
 #include <event2/listener.h>
 
+#include "conn.h"
 #include "log.h"
+#include "tls.h"
 #include "worker.h"
 
 #define READY_TIMEOUT_SEC	1
@@ -147,14 +149,28 @@ worker_ready_cancel(struct conn *conn)
 }
 
 static void
+diag_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("tls: %s", msg);
+}
+
+/* The TLS listener's certificate is read now, before the sandbox. */
+static void
 worker_listen(void)
 {
-	uint32_t	i;
+	struct conf_diag	 diag = { diag_log, NULL, 0 };
+	SSL_CTX			*tls = NULL;
+	uint32_t		 i;
 
 	for (i = 0; i < worker->c.nlisten; i++) {
+		if (worker->c.listen_tls[i] && tls == NULL &&
+		    (tls = tls_server_ctx(&worker->c.cf, &diag)) == NULL)
+			fatalx("cannot load the TLS certificate and key");
 		worker->listeners[i] = evconnlistener_new(worker->c.base,
-		    http_accept, NULL, LEV_OPT_CLOSE_ON_FREE |
-		    LEV_OPT_CLOSE_ON_EXEC, -1, FD_LISTEN_FIRST + (int)i);
+		    http_accept, worker->c.listen_tls[i] ? tls : NULL,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+		    FD_LISTEN_FIRST + (int)i);
 		if (worker->listeners[i] == NULL)
 			fatalx("listener %u set-up failed", i);
 	}
@@ -169,6 +185,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&w.ready_checks);
 	child_init(&w.c, ROLE_PROXY, argc, argv);
 	w.c.drain = worker_drain;
+	router_init(&w.c);
 	worker_listen();
 	child_sandbox(&w.c);
 	child_ready(&w.c, worker_dispatch_peer);

@@ -180,6 +180,88 @@ test_defaults(void **state)
 	assert_string_equal(f->cf.log_file, "/var/log/gatehouse/%s.log");
 	assert_string_equal(f->cf.log_format, "text");
 	assert_string_equal(f->cf.log_level, "info");
+	assert_string_equal(f->cf.https_address, ":443");
+	assert_null(f->cf.tls_cert_file);
+	assert_string_equal(f->cf.tls_min_version, "");
+	assert_int_equal(f->cf.upstreams.n, 0);
+	assert_int_equal(f->cf.flush_interval, 1000000000LL);
+	assert_int_equal(f->cf.pass_host_header, 1);
+	assert_int_equal(f->cf.proxy_websockets, 1);
+	assert_int_equal(f->cf.ssl_upstream_insecure_skip_verify, 0);
+	assert_int_equal(f->cf.upstream_timeout, 30000000000LL);
+	assert_int_equal(f->cf.disable_keep_alives, 0);
+	assert_int_equal(f->cf.skip_auth_strip_headers, 1);
+	assert_int_equal(f->cf.reverse_proxy, 0);
+	assert_string_equal(f->cf.real_client_ip_header, "X-Real-IP");
+	/* Empty: the workers then trust loopback peers only. */
+	assert_int_equal(f->cf.trusted_proxy_ips.n, 0);
+	assert_string_equal(f->cf.proxy_prefix, "/oauth2");
+	assert_int_equal(f->cf.skip_auth_preflight, 0);
+	assert_int_equal(f->cf.request_logging, 1);
+	assert_non_null(strstr(f->cf.request_logging_format,
+	    "{{.RequestDuration}}"));
+	assert_int_equal(f->cf.silence_ping_logging, 0);
+	assert_string_equal(f->cf.request_id_header, "X-Request-Id");
+	assert_int_equal(f->cf.max_connections, 4096);
+	assert_int_equal(f->cf.max_header_bytes, 32768);
+	assert_int_equal(f->cf.max_headers, 100);
+	assert_int_equal(f->cf.max_uri_length, 8192);
+	assert_int_equal(f->cf.client_header_timeout, 10000000000LL);
+	assert_int_equal(f->cf.client_idle_timeout, 60000000000LL);
+	assert_int_equal(f->cf.client_body_timeout, 60000000000LL);
+	assert_int_equal(f->cf.upstream_connect_timeout, 10000000000LL);
+	assert_int_equal(f->cf.upstream_ca_files.n, 0);
+}
+
+/* Who receives the HTTP keys: the parent alone, or the workers. */
+static void
+test_http_key_roles(void **state)
+{
+	static const char *const parent_only[] = { "http_address",
+	    "https_address" };
+	static const char *const proxy[] = { "tls_cert_file", "tls_key_file",
+	    "tls_min_version", "tls_cipher_suites", "upstreams",
+	    "flush_interval", "pass_host_header", "proxy_websockets",
+	    "ssl_upstream_insecure_skip_verify", "upstream_timeout",
+	    "disable_keep_alives", "skip_auth_strip_headers", "reverse_proxy",
+	    "real_client_ip_header", "trusted_proxy_ips", "trusted_ips",
+	    "proxy_prefix", "skip_auth_routes", "skip_auth_regex",
+	    "skip_auth_preflight", "request_logging", "request_logging_format",
+	    "exclude_logging_paths", "silence_ping_logging",
+	    "request_id_header" };
+	static const char *const own[] = { "max_connections",
+	    "max_header_bytes", "max_headers", "max_uri_length",
+	    "client_header_timeout", "client_idle_timeout",
+	    "client_body_timeout", "upstream_connect_timeout",
+	    "upstream_ca_files" };
+	const struct conf_key	*k;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(parent_only) / sizeof(parent_only[0]); i++) {
+		assert_non_null(k = config_key_lookup(parent_only[i]));
+		assert_int_equal(k->flags & CONF_F_UNSUPPORTED, 0);
+		assert_int_equal(k->roles, 0);
+	}
+	for (i = 0; i < sizeof(proxy) / sizeof(proxy[0]); i++) {
+		assert_non_null(k = config_key_lookup(proxy[i]));
+		assert_int_equal(k->flags & (CONF_F_UNSUPPORTED | CONF_F_OWN),
+		    0);
+		if (k->roles != ROLE_PROXY)
+			fail_msg("%s: roles %u", proxy[i], k->roles);
+	}
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		assert_non_null(k = config_key_lookup(own[i]));
+		assert_int_equal(k->flags & (CONF_F_UNSUPPORTED | CONF_F_OWN),
+		    CONF_F_OWN);
+		assert_int_equal(k->roles, ROLE_PROXY);
+	}
+	assert_int_equal(config_key_lookup("skip_auth_regex")->flags &
+	    CONF_F_DEPRECATED, CONF_F_DEPRECATED);
+	assert_string_equal(config_key_lookup("upstream_ca_files")->flag,
+	    "upstream-ca-file");
+	assert_string_equal(config_key_lookup("tls_cipher_suites")->flag,
+	    "tls-cipher-suite");
 }
 
 static void
@@ -273,7 +355,7 @@ test_unsupported_key(void **state)
 {
 	struct fixture	*f = *state;
 	struct conf_cli	 cli;
-	char		*argv[] = { "gatehouse", "--upstream=http://x", NULL };
+	char		*argv[] = { "gatehouse", "--gcp-healthchecks=true", NULL };
 	char		*envp[] = { "OAUTH2_PROXY_EMAIL_DOMAINS=*", NULL };
 	char		*noenv[] = { NULL };
 	char		*noargv[] = { "gatehouse", NULL };
@@ -285,7 +367,8 @@ test_unsupported_key(void **state)
 	    "cookie_secure: not supported yet by gatehouse");
 	f->cap.msgs[0] = '\0';
 	assert_int_equal(load(f, &cli, argv, noenv), -1);
-	assert_msg(f, "flag --upstream: not supported yet by gatehouse");
+	assert_msg(f, "flag --gcp-healthchecks: not supported yet by "
+	    "gatehouse");
 	assert_int_equal(load(f, &cli, noargv, envp), -1);
 	assert_msg(f, "environment OAUTH2_PROXY_EMAIL_DOMAINS: not supported "
 	    "yet by gatehouse");
@@ -787,6 +870,166 @@ test_validate_values(void **state)
 	assert_msg(f, "cookie_name: longer than 256 characters");
 }
 
+static void
+test_validate_http(void **state)
+{
+	static const struct {
+		const char	*line;
+		int		 ok;
+	} cases[] = {
+		{ "real_client_ip_header = 'x-forwarded-for'", 1 },
+		{ "real_client_ip_header = 'CF-CONNECTING-IP'", 1 },
+		{ "real_client_ip_header = 'X-ProxyUser-IP'", 1 },
+		{ "real_client_ip_header = 'X-Envoy-External-Address'", 1 },
+		{ "real_client_ip_header = 'X-Client-IP'", 0 },
+		{ "real_client_ip_header = ''", 0 },
+		{ "proxy_prefix = '/oauth2'", 1 }, { "proxy_prefix = '/a/b'", 1 },
+		{ "proxy_prefix = 'oauth2'", 0 }, { "proxy_prefix = '/oauth2/'", 0 },
+		{ "proxy_prefix = '/'", 0 }, { "proxy_prefix = ''", 0 },
+		{ "proxy_prefix = '/a b'", 0 }, { "proxy_prefix = '/a?b'", 0 },
+		{ "proxy_prefix = '/a%2f'", 0 },
+		{ "max_connections = 1", 1 }, { "max_connections = 0", 0 },
+		{ "max_connections = 1000000", 1 },
+		{ "max_connections = 1000001", 0 },
+		{ "max_header_bytes = 1024\nmax_uri_length = 1024", 1 },
+		{ "max_header_bytes = 1023", 0 },
+		{ "max_header_bytes = 1048577", 0 },
+		{ "max_headers = 1000", 1 }, { "max_headers = 0", 0 },
+		{ "max_headers = 1001", 0 },
+		{ "max_uri_length = 256", 1 }, { "max_uri_length = 255", 0 },
+		{ "max_uri_length = 32768", 1 }, { "max_uri_length = 32769", 0 },
+		{ "flush_interval = '1ms'", 1 }, { "flush_interval = '0'", 0 },
+		{ "upstream_timeout = '-1s'", 0 },
+		{ "client_header_timeout = '0'", 0 },
+		{ "client_idle_timeout = '0'", 0 },
+		{ "client_body_timeout = '0'", 0 },
+		{ "upstream_connect_timeout = '0'", 0 },
+		{ "tls_cert_file = '/c'\ntls_key_file = '/k'", 1 },
+		{ "tls_cert_file = '/c'", 0 }, { "tls_key_file = '/k'", 0 },
+		{ "tls_min_version = 'TLS1.2'", 1 },
+		{ "tls_min_version = 'TLS1.3'", 1 },
+		{ "tls_min_version = 'TLS1.1'", 0 },
+		{ "tls_min_version = 'tls1.3'", 0 },
+		{ "request_id_header = 'X-Trace'", 1 },
+		{ "request_id_header = 'X Trace'", 0 },
+		{ "request_id_header = ''", 0 },
+		{ "skip_auth_strip_headers = true", 1 },
+		{ "skip_auth_strip_headers = false", 0 },
+	};
+	struct fixture	*f = *state;
+	char		 text[512];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_free(&f->cf);
+		config_init(&f->cf);
+		snprintf(text, sizeof(text), "client_id = 'i'\ncookie_secret = "
+		    "'" GOOD_SECRET "'\n%s\n", cases[i].line);
+		assert_int_equal(parse(f, text), 0);
+		if ((config_validate(&f->cf, &f->cap.diag) == 0) != cases[i].ok)
+			fail_msg("%s: expected %s", cases[i].line,
+			    cases[i].ok ? "valid" : "invalid");
+	}
+}
+
+/* The messages of the HTTP rules, all in one run. */
+static void
+test_validate_http_messages(void **state)
+{
+	struct fixture	*f = *state;
+	static const char *const want[] = {
+		"tls_cert_file and tls_key_file: must be given together",
+		"tls_min_version: must be TLS1.2 or TLS1.3",
+		"max_connections: must be between 1 and 1000000",
+		"max_header_bytes: must be between 1024 and 1048576",
+		"max_headers: must be between 1 and 1000",
+		"max_uri_length: must be between 256 and max_header_bytes "
+		    "(512)",
+		"flush_interval: must be more than 0",
+		"client_body_timeout: must be more than 0",
+		"real_client_ip_header: must be X-Forwarded-For, X-Real-IP, "
+		    "X-ProxyUser-IP, X-Envoy-External-Address or "
+		    "CF-Connecting-IP",
+		"proxy_prefix: must not end with \"/\"",
+		"request_id_header: not a valid header name",
+		"skip_auth_strip_headers = false would let clients send "
+		    "identity headers upstream: not supported",
+	};
+	size_t		 i;
+
+	assert_int_equal(parse(f, "client_id = 'i'\ncookie_secret = '"
+	    GOOD_SECRET "'\ntls_key_file = '/k'\ntls_min_version = 'SSL3'\n"
+	    "max_connections = -5\nmax_header_bytes = 512\nmax_headers = 0\n"
+	    "max_uri_length = 1000\nflush_interval = '0'\n"
+	    "client_body_timeout = '-1s'\n"
+	    "real_client_ip_header = 'Forwarded'\nproxy_prefix = '/o/'\n"
+	    "request_id_header = 'X:Id'\nskip_auth_strip_headers = false\n"),
+	    0);
+	f->cap.msgs[0] = '\0';
+	assert_int_equal(config_validate(&f->cf, &f->cap.diag), -1);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_msg(f, want[i]);
+	assert_int_equal(f->cap.diag.nerrors, 12);
+}
+
+/* As oauth2-proxy, a warning: trusted_ips read from a header. */
+static void
+test_validate_http_warning(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(parse(f, "client_id = 'i'\ncookie_secret = '"
+	    GOOD_SECRET "'\ntrusted_ips = ['10.0.0.0/8']\n"
+	    "reverse_proxy = true\n"), 0);
+	f->cap.msgs[0] = '\0';
+	assert_int_equal(config_validate(&f->cf, &f->cap.diag), 0);
+	assert_msg(f, "warning: trusted_ips with reverse_proxy");
+	assert_int_equal(f->cap.diag.nerrors, 0);
+}
+
+/* skip_auth_regex is accepted, with oauth2-proxy's deprecation. */
+static void
+test_deprecated_regex(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->cap.msgs[0] = '\0';
+	assert_int_equal(parse(f, "skip_auth_regex = ['^/public/']\n"), 0);
+	assert_msg(f, "warning: test.cfg:1: skip_auth_regex: deprecated by "
+	    "oauth2-proxy");
+	assert_int_equal(f->cf.skip_auth_regex.n, 1);
+	assert_string_equal(f->cf.skip_auth_regex.v[0], "^/public/");
+}
+
+/* The HTTP keys from flags and the environment, lists included. */
+static void
+test_http_sources(void **state)
+{
+	struct fixture	*f = *state;
+	struct conf_cli	 cli;
+	char		*argv[] = { "gatehouse", "--upstream=http://a/",
+	    "--upstream", "file:///srv/#/s/", "--max-headers=50",
+	    "--client-idle-timeout=5s", "--upstream-ca-file=/ca.pem",
+	    "--reverse-proxy", NULL };
+	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id",
+	    "OAUTH2_PROXY_COOKIE_SECRET=" GOOD_SECRET,
+	    "OAUTH2_PROXY_UPSTREAMS=http://ignored/",
+	    "OAUTH2_PROXY_TRUSTED_PROXY_IPS=10.0.0.0/8, 192.168.0.0/16",
+	    "OAUTH2_PROXY_TLS_CIPHER_SUITES=TLS_AES_128_GCM_SHA256", NULL };
+
+	assert_int_equal(load(f, &cli, argv, envp), 0);
+	assert_int_equal(f->cf.upstreams.n, 2);
+	assert_string_equal(f->cf.upstreams.v[0], "http://a/");
+	assert_string_equal(f->cf.upstreams.v[1], "file:///srv/#/s/");
+	assert_int_equal(f->cf.max_headers, 50);
+	assert_int_equal(f->cf.client_idle_timeout, 5000000000LL);
+	assert_int_equal(f->cf.upstream_ca_files.n, 1);
+	assert_int_equal(f->cf.reverse_proxy, 1);
+	assert_int_equal(f->cf.trusted_proxy_ips.n, 2);
+	assert_string_equal(f->cf.trusted_proxy_ips.v[1], "192.168.0.0/16");
+	assert_int_equal(f->cf.tls_cipher_suites.n, 1);
+}
+
 /* Gives every supported key a value other than its default. */
 static void
 fill_config(struct fixture *f)
@@ -799,8 +1042,28 @@ fill_config(struct fixture *f)
 	    "proxy_user = 'pu'\nauthd_user = 'au'\nsessiond_user = 'su'\n"
 	    "chroot_dir = '/c'\nsandbox_debug = true\n"
 	    "shutdown_timeout = '-2h'\nlog_target = 'file'\n"
-	    "log_file = '/l/%s'\nlog_format = 'json'\nlog_level = 'debug'\n"),
-	    0);
+	    "log_file = '/l/%s'\nlog_format = 'json'\nlog_level = 'debug'\n"
+	    "https_address = ':8443'\ntls_cert_file = '/c.pem'\n"
+	    "tls_key_file = '/k.pem'\ntls_min_version = 'TLS1.3'\n"
+	    "tls_cipher_suites = ['TLS_AES_128_GCM_SHA256']\n"
+	    "upstreams = ['http://a/', 'static://202']\n"
+	    "flush_interval = '2s'\npass_host_header = false\n"
+	    "proxy_websockets = false\n"
+	    "ssl_upstream_insecure_skip_verify = true\n"
+	    "upstream_timeout = '5s'\ndisable_keep_alives = true\n"
+	    "skip_auth_strip_headers = false\nreverse_proxy = true\n"
+	    "real_client_ip_header = 'X-Forwarded-For'\n"
+	    "trusted_proxy_ips = ['10.0.0.0/8']\ntrusted_ips = ['::1']\n"
+	    "proxy_prefix = '/auth'\nskip_auth_routes = ['GET=^/pub']\n"
+	    "skip_auth_regex = ['^/x']\nskip_auth_preflight = true\n"
+	    "request_logging = false\nrequest_logging_format = '{{.Host}}'\n"
+	    "exclude_logging_paths = ['/health']\n"
+	    "silence_ping_logging = true\nrequest_id_header = 'X-Id'\n"
+	    "max_connections = 9\nmax_header_bytes = 2048\n"
+	    "max_headers = 9\nmax_uri_length = 1024\n"
+	    "client_header_timeout = '1s'\nclient_idle_timeout = '2s'\n"
+	    "client_body_timeout = '3s'\nupstream_connect_timeout = '4s'\n"
+	    "upstream_ca_files = ['/ca.pem']\n"), 0);
 }
 
 static int
@@ -870,7 +1133,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 21);
+	assert_int_equal(nsent, 56);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);
@@ -997,6 +1260,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_table),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test(test_http_key_roles),
 		cmocka_unit_test_setup_teardown(test_toml_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_toml_list_forms, setup,
 		    teardown),
@@ -1044,6 +1308,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_validate_all, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_validate_values, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_validate_http, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_validate_http_messages,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_http_warning,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deprecated_regex, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_http_sources, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup,
 		    teardown),

@@ -19,6 +19,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <linux/openat2.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -66,7 +68,8 @@ static int	 sock_domain, sock_type;
 static struct sandbox_opts
 opts_for(enum gh_role role, int debug)
 {
-	struct sandbox_opts	opts = { role, "nobody", chroot_dir, debug };
+	struct sandbox_opts	opts = { role, "nobody", chroot_dir, debug,
+				    NULL, 0 };
 
 	return opts;
 }
@@ -127,6 +130,12 @@ count(const char *hay, const char *needle)
 	for (; (hay = strstr(hay, needle)) != NULL; hay++)
 		n++;
 	return n;
+}
+
+static void
+tmppath(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", tmpbase, name);
 }
 
 /* --- what a child does inside -------------------------------------- */
@@ -264,6 +273,62 @@ body_socket(void)
 	if (fd >= 0 || errno == EAFNOSUPPORT)
 		return 0;
 	return errno == EACCES ? EACCES : 1;
+}
+
+/* --- static files: openat2 beneath the ro_dirs, nothing else ------- */
+
+static int	www_fd = -1, other_fd = -1;
+
+static int
+open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how	how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* Each failure its own exit code, so the test says which one. */
+static int
+body_ro_dirs(void)
+{
+	char	buf[16];
+	int	fd;
+
+	if ((fd = open_beneath(www_fd, "sub/f.txt", O_RDONLY)) == -1)
+		return 1;
+	if (pread(fd, buf, sizeof(buf), 0) != 6 || memcmp(buf, "hello\n", 6))
+		return 2;
+	close(fd);
+	if ((fd = open_beneath(www_fd, "sub", O_RDONLY | O_DIRECTORY)) == -1)
+		return 3;
+	close(fd);
+	if (open_beneath(www_fd, "../outside.txt", O_RDONLY) != -1 ||
+	    errno != EXDEV)
+		return 4;
+	/* Landlock: another tree, and writing in this one. */
+	if (open_beneath(other_fd, "outside.txt", O_RDONLY) != -1 ||
+	    errno != EACCES)
+		return 5;
+	if (open_beneath(www_fd, "sub/f.txt", O_WRONLY) != -1 ||
+	    errno != EACCES)
+		return 6;
+	if (open_beneath(www_fd, "new.txt", O_WRONLY | O_CREAT) != -1 ||
+	    errno != EACCES)
+		return 7;
+	/* glibc's open() is still refused by seccomp. */
+	if (open("/etc/passwd", O_RDONLY) != -1 || errno != EACCES)
+		return 8;
+	return 0;
+}
+
+static int
+body_openat2(void)
+{
+	return open_beneath(AT_FDCWD, "/etc/passwd", O_RDONLY) == -1 &&
+	    errno == EACCES ? 0 : 1;
 }
 
 /* --- a libevent loop, as the children run it ------------------------ */
@@ -618,6 +683,58 @@ test_forbidden(void **state)
 }
 
 static void
+test_ro_dirs(void **state)
+{
+	struct sandbox_opts	opts = opts_for(ROLE_PROXY, 0);
+	struct outcome		o;
+	char			path[PATH_MAX];
+	int			fd;
+
+	(void)state;
+	tmppath(path, sizeof(path), "www");
+	assert_int_equal(mkdir(path, 0755), 0);
+	tmppath(path, sizeof(path), "www/sub");
+	assert_int_equal(mkdir(path, 0755), 0);
+	tmppath(path, sizeof(path), "www/sub/f.txt");
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0644)) >= 0);
+	assert_int_equal(write(fd, "hello\n", 6), 6);
+	close(fd);
+	tmppath(path, sizeof(path), "outside.txt");
+	assert_int_equal(close(open(path, O_CREAT | O_WRONLY, 0644)), 0);
+	tmppath(path, sizeof(path), "www");
+	www_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	other_fd = open(tmpbase, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(www_fd >= 0 && other_fd >= 0);
+	opts.ro_dirs = &www_fd;
+	opts.nro_dirs = 1;
+	run_child(&opts, NULL, body_ro_dirs, &o);
+	assert_exited(&o, 0);
+	/* Without the rule, the same tree is closed too. */
+	opts.nro_dirs = 0;
+	run_child(&opts, NULL, body_ro_dirs, &o);
+	assert_exited(&o, 1);
+	close(www_fd);
+	close(other_fd);
+}
+
+/* Roles that serve no files: openat2 refused like open. */
+static void
+test_openat2_refused(void **state)
+{
+	const enum gh_role	 roles[] = { ROLE_AUTHD, ROLE_SESSIOND };
+	struct sandbox_opts	 opts;
+	struct outcome		 o;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		opts = opts_for(roles[i], 0);
+		run_child(&opts, NULL, body_openat2, &o);
+		assert_exited(&o, 0);
+	}
+}
+
+static void
 test_abort(void **state)
 {
 	struct sandbox_opts	opts = opts_for(ROLE_SESSIOND, 0);
@@ -815,12 +932,6 @@ prepare(const char *dir, char *err, size_t len)
 }
 
 static void
-tmppath(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpbase, name);
-}
-
-static void
 test_prepare_creates(void **state)
 {
 	struct stat	st;
@@ -968,6 +1079,8 @@ main(void)
 		cmocka_unit_test(test_syslog),
 		cmocka_unit_test(test_landlock_unavailable),
 		cmocka_unit_test(test_forbidden),
+		cmocka_unit_test(test_ro_dirs),
+		cmocka_unit_test(test_openat2_refused),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_trap_names_syscall),
 		cmocka_unit_test(test_tcp),

@@ -1,0 +1,708 @@
+/*
+ * Forwarding to http(s) and unix upstreams: a keep-alive pool per
+ * upstream, request and response bodies streamed both ways with bounded
+ * buffers, upstream timeouts answered with 502 and 504, and websocket
+ * upgrades turned into a two-way byte relay.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
+
+#include "conn.h"
+#include "headers.h"
+#include "log.h"
+#include "tls.h"
+#include "worker.h"
+
+#define UP_HIGH			(256 * 1024)	/* stop reading past this */
+#define UP_MAX_HEAD		(64 * 1024)
+#define UP_MAX_HEADERS		256
+#define POOL_MAX_IDLE		64
+#define POOL_IDLE_SEC		30
+
+struct upconn;
+
+struct pool {
+	const struct upstream	*u;
+	struct sockaddr_storage	 sa;
+	socklen_t		 salen;
+	TAILQ_HEAD(, upconn)	 idle;
+	size_t			 nidle;
+};
+
+struct upconn {
+	TAILQ_ENTRY(upconn)	 entry;
+	struct pool		*pool;
+	struct bufferevent	*bev;
+	int			 reused;
+};
+
+/* One request forwarded, from its head going up to its answer's end. */
+struct fwd {
+	struct conn		*c;
+	struct pool		*pool;
+	struct upconn		*up;
+	llhttp_t		 rp;
+	struct event		*timeout;
+	char			*arena;		/* the answer's head */
+	size_t			 used;
+	int			 in_field;
+	struct http_header	 h[UP_MAX_HEADERS];
+	size_t			 nh;
+	char			*reason;
+	enum framing		 framing;
+	int			 head_sent;
+	int			 got_bytes;
+	int			 req_done;
+	int			 resp_done;
+	int			 blocked;	/* upstream reads stopped */
+	int			 retried;
+	int			 tunnel;
+};
+
+static struct pool		 pools[UPSTREAM_MAX];
+static size_t			 npools;
+static SSL_CTX			*client_tls;
+static llhttp_settings_t	 rsettings;
+
+static void	fwd_send(struct fwd *);
+static void	fwd_done(struct fwd *);
+static void	fwd_free(struct fwd *, int reuse);
+static void	up_read(struct bufferevent *, void *);
+static void	up_write(struct bufferevent *, void *);
+static void	up_event(struct bufferevent *, short, void *);
+static void	rsettings_init(void);
+
+/* Addresses are resolved now: the sandbox has no resolver. */
+static int
+pool_resolve(struct pool *p, const struct upstream *u)
+{
+	struct addrinfo		 hints, *res;
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&p->sa;
+	int			 e;
+
+	p->u = u;
+	TAILQ_INIT(&p->idle);
+	if (u->type == UPSTREAM_UNIX) {
+		if (strlen(u->path) >= sizeof(sun->sun_path))
+			return -1;
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, u->path, strlen(u->path) + 1);
+		p->salen = sizeof(*sun);
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((e = getaddrinfo(u->host, u->port, &hints, &res)) != 0) {
+		log_warnx("upstream %s: %s", u->id, gai_strerror(e));
+		return -1;
+	}
+	memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
+	p->salen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+proxy_init(const struct config *cf, const struct upstream_set *set)
+{
+	struct conf_diag	diag = { NULL, NULL, 0 };
+	size_t			i;
+
+	rsettings_init();
+	for (i = 0; i < set->n; i++) {
+		const struct upstream *u = &set->u[i];
+
+		if (u->type == UPSTREAM_FILE || u->type == UPSTREAM_STATIC)
+			continue;
+		if (pool_resolve(&pools[npools], u) == -1)
+			return -1;
+		npools++;
+		if (u->type == UPSTREAM_HTTPS && client_tls == NULL &&
+		    (client_tls = tls_client_ctx(cf, &diag)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static struct pool *
+pool_of(const struct upstream *u)
+{
+	size_t	i;
+
+	for (i = 0; i < npools; i++)
+		if (pools[i].u == u)
+			return &pools[i];
+	return NULL;
+}
+
+static void
+upconn_free(struct upconn *up)
+{
+	bufferevent_free(up->bev);
+	free(up);
+}
+
+static void
+idle_drop(struct upconn *up)
+{
+	TAILQ_REMOVE(&up->pool->idle, up, entry);
+	up->pool->nidle--;
+	upconn_free(up);
+}
+
+/* An idle connection that speaks or closes is done with. */
+static void
+idle_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	idle_drop(arg);
+}
+
+static void
+idle_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	idle_drop(arg);
+}
+
+static void
+pool_put(struct upconn *up)
+{
+	struct timeval	tv = { POOL_IDLE_SEC, 0 };
+	struct pool	*p = up->pool;
+
+	if (p->nidle >= POOL_MAX_IDLE || worker->c.draining) {
+		upconn_free(up);
+		return;
+	}
+	up->reused = 1;
+	bufferevent_setcb(up->bev, idle_read, NULL, idle_event, up);
+	bufferevent_set_timeouts(up->bev, &tv, NULL);
+	bufferevent_enable(up->bev, EV_READ);
+	TAILQ_INSERT_HEAD(&p->idle, up, entry);
+	p->nidle++;
+}
+
+static struct bufferevent *
+up_bev(const struct pool *p)
+{
+	SSL	*ssl;
+
+	if (p->u->type != UPSTREAM_HTTPS)
+		return bufferevent_socket_new(worker->c.base, -1,
+		    BEV_OPT_CLOSE_ON_FREE);
+	if ((ssl = tls_client_new(client_tls, p->u->host)) == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(worker->c.base, -1, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* An idle connection of the pool, or a new one being connected. */
+static struct upconn *
+pool_get(struct pool *p)
+{
+	const struct config	*cf = &worker->c.cf;
+	struct timeval		 tv;
+	struct upconn		*up;
+
+	if ((up = TAILQ_FIRST(&p->idle)) != NULL) {
+		TAILQ_REMOVE(&p->idle, up, entry);
+		p->nidle--;
+		bufferevent_set_timeouts(up->bev, NULL, NULL);
+		return up;
+	}
+	if ((up = calloc(1, sizeof(*up))) == NULL)
+		return NULL;
+	up->pool = p;
+	if ((up->bev = up_bev(p)) == NULL) {
+		free(up);
+		return NULL;
+	}
+	/* Until connected, the write timeout is the connect timeout. */
+	tv.tv_sec = cf->upstream_connect_timeout / 1000000000;
+	tv.tv_usec = (cf->upstream_connect_timeout % 1000000000) / 1000;
+	bufferevent_set_timeouts(up->bev, NULL, &tv);
+	if (bufferevent_socket_connect(up->bev, (struct sockaddr *)&p->sa,
+	    (int)p->salen) == -1) {
+		upconn_free(up);
+		return NULL;
+	}
+	return up;
+}
+
+/* Before the answer's head: a short error page; after it: cut the client. */
+static void
+fwd_fail(struct fwd *f, int status, const char *why)
+{
+	struct conn	*c = f->c;
+
+	log_warnx("upstream %s: %s %s: %s", f->pool->u->id, c->req.method,
+	    c->req.path, why);
+	if (f->head_sent) {
+		fwd_free(f, 0);
+		http_close(c);
+		return;
+	}
+	fwd_free(f, 0);
+	c->sink = BODY_NONE;
+	c->closing = c->closing || !c->body_done;
+	http_respond_error(c, status);
+}
+
+static void
+fwd_timeout(evutil_socket_t s, short ev, void *arg)
+{
+	(void)s;
+	(void)ev;
+	fwd_fail(arg, 504, "no answer within upstream_timeout");
+}
+
+/* upstream_timeout runs from the end of the request to the answer's head. */
+static void
+fwd_wait_answer(struct fwd *f)
+{
+	const struct config	*cf = &worker->c.cf;
+	struct timeval		 tv;
+
+	tv.tv_sec = cf->upstream_timeout / 1000000000;
+	tv.tv_usec = (cf->upstream_timeout % 1000000000) / 1000;
+	evtimer_add(f->timeout, &tv);
+}
+
+static int
+fwd_attach(struct fwd *f)
+{
+	if ((f->up = pool_get(f->pool)) == NULL)
+		return -1;
+	llhttp_init(&f->rp, HTTP_RESPONSE, &rsettings);
+	f->rp.data = f;
+	bufferevent_setcb(f->up->bev, up_read, up_write, up_event, f);
+	bufferevent_enable(f->up->bev, EV_READ | EV_WRITE);
+	if (f->req_done)
+		fwd_wait_answer(f);
+	return 0;
+}
+
+void
+proxy_start(struct conn *c, const struct upstream *u)
+{
+	struct fwd	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->arena = malloc(UP_MAX_HEAD)) == NULL) {
+		free(f);
+		http_respond_error(c, 500);
+		return;
+	}
+	f->c = c;
+	f->pool = pool_of(u);
+	f->timeout = evtimer_new(worker->c.base, fwd_timeout, f);
+	c->fwd = f;
+	c->upstream_id = u->id;
+	if (c->req.has_body)
+		c->sink = BODY_FORWARD;
+	f->req_done = !c->req.has_body;
+	if (fwd_attach(f) == -1) {
+		fwd_fail(f, 502, "cannot connect");
+		return;
+	}
+	fwd_send(f);
+}
+
+/* The request head; the client's 100-continue is answered by us. */
+static void
+fwd_send(struct fwd *f)
+{
+	struct conn	*c = f->c;
+
+	headers_request(bufferevent_get_output(f->up->bev), c, f->pool->u);
+	if (c->req.expect_continue && c->req.has_body && !f->retried)
+		evbuffer_add(bufferevent_get_output(c->bev),
+		    "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
+int
+proxy_body(struct conn *c, const char *data, size_t len)
+{
+	struct fwd	*f = c->fwd;
+	struct evbuffer	*out;
+
+	if (f == NULL || f->up == NULL)
+		return 0;
+	out = bufferevent_get_output(f->up->bev);
+	if (c->req.chunked)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, data, len);
+	if (c->req.chunked)
+		evbuffer_add(out, "\r\n", 2);
+	if (evbuffer_get_length(out) > UP_HIGH)
+		http_read_pause(c, 1);
+	return 0;
+}
+
+void
+proxy_body_done(struct conn *c)
+{
+	struct fwd	*f = c->fwd;
+
+	if (f == NULL || f->up == NULL)
+		return;
+	if (c->req.chunked)
+		evbuffer_add(bufferevent_get_output(f->up->bev), "0\r\n\r\n", 5);
+	f->req_done = 1;
+	c->sink = BODY_NONE;
+	if (!f->head_sent)
+		fwd_wait_answer(f);
+}
+
+/* The upstream took what we had: the client may send more. */
+static void
+up_write(struct bufferevent *bev, void *arg)
+{
+	struct fwd	*f = arg;
+
+	(void)bev;
+	if (f->c->blocked)
+		http_read_pause(f->c, 0);
+}
+
+void
+proxy_client_drained(struct conn *c)
+{
+	struct fwd	*f = c->fwd;
+
+	if (f == NULL || !f->blocked)
+		return;
+	f->blocked = 0;
+	bufferevent_enable(f->up->bev, EV_READ);
+	up_read(f->up->bev, f);
+}
+
+static void
+fwd_free(struct fwd *f, int reuse)
+{
+	if (f->up != NULL) {
+		if (reuse)
+			pool_put(f->up);
+		else
+			upconn_free(f->up);
+	}
+	if (f->c != NULL)
+		f->c->fwd = NULL;
+	event_free(f->timeout);
+	free(f->arena);
+	free(f);
+}
+
+void
+proxy_abort(struct conn *c)
+{
+	if (c->fwd != NULL)
+		fwd_free(c->fwd, 0);
+}
+
+/* The whole answer is out: the upstream connection may serve again. */
+static void
+fwd_done(struct fwd *f)
+{
+	struct conn	*c = f->c;
+	int		 reuse;
+
+	reuse = f->req_done && llhttp_should_keep_alive(&f->rp) &&
+	    !worker->c.cf.disable_keep_alives &&
+	    evbuffer_get_length(bufferevent_get_input(f->up->bev)) == 0;
+	if (!f->req_done) {
+		/* Answered before the body was all sent: drop the rest. */
+		c->sink = BODY_NONE;
+		c->closing = 1;
+	}
+	fwd_free(f, reuse);
+	http_answer_done(c);
+}
+
+
+/* The answer's head, into a bounded arena. */
+static int
+r_add(struct fwd *f, const char *at, size_t len)
+{
+	if (len + 1 > UP_MAX_HEAD - f->used)
+		return -1;
+	memcpy(f->arena + f->used, at, len);
+	f->used += len;
+	return 0;
+}
+
+static int
+r_end(struct fwd *f)
+{
+	f->arena[f->used++] = '\0';
+	return 0;
+}
+
+static int
+r_message_begin(llhttp_t *p)
+{
+	struct fwd	*f = p->data;
+
+	f->used = 0;
+	f->nh = 0;
+	f->in_field = 0;
+	f->reason = f->arena;
+	return 0;
+}
+
+static int
+r_status(llhttp_t *p, const char *at, size_t len)
+{
+	return r_add(p->data, at, len);
+}
+
+static int
+r_status_complete(llhttp_t *p)
+{
+	return r_end(p->data);
+}
+
+static int
+r_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct fwd	*f = p->data;
+
+	if (!f->in_field) {
+		if (f->nh >= UP_MAX_HEADERS)
+			return -1;
+		f->h[f->nh].name = f->arena + f->used;
+		f->in_field = 1;
+	}
+	return r_add(f, at, len);
+}
+
+static int
+r_field_complete(llhttp_t *p)
+{
+	struct fwd	*f = p->data;
+
+	f->in_field = 0;
+	if (r_end(f) == -1)
+		return -1;
+	f->h[f->nh].value = f->arena + f->used;
+	return 0;
+}
+
+static int
+r_value(llhttp_t *p, const char *at, size_t len)
+{
+	return r_add(p->data, at, len);
+}
+
+static int
+r_value_complete(llhttp_t *p)
+{
+	struct fwd	*f = p->data;
+
+	if (r_end(f) == -1)
+		return -1;
+	f->nh++;
+	return 0;
+}
+
+/* How the client gets the body: as the upstream framed it, if it can. */
+static enum framing
+choose_framing(struct fwd *f, int nobody)
+{
+	llhttp_t	*p = &f->rp;
+
+	if (nobody)
+		return (p->flags & F_CONTENT_LENGTH) ? FRAME_LENGTH :
+		    FRAME_NONE;
+	if (p->flags & F_CHUNKED)
+		return FRAME_CHUNKED;
+	if (p->flags & F_CONTENT_LENGTH)
+		return FRAME_LENGTH;
+	/* Delimited by the upstream closing. */
+	if (f->c->req.minor >= 1)
+		return FRAME_CHUNKED;
+	f->c->closing = 1;
+	return FRAME_NONE;
+}
+
+static int
+r_headers_complete(llhttp_t *p)
+{
+	struct fwd	*f = p->data;
+	struct conn	*c = f->c;
+	int		 status = p->status_code;
+	int		 nobody;
+
+	if (status >= 100 && status < 200 && status != 101)
+		return 0;	/* interim answers are not passed on */
+	evtimer_del(f->timeout);
+	if (status == 101 && !c->req.upgrade)
+		return -1;
+	nobody = c->req.method_id == HTTP_HEAD || status == 204 ||
+	    status == 304 || status == 101;
+	f->framing = choose_framing(f, nobody);
+	if (!c->req.keep_alive || worker->c.draining || !f->req_done)
+		c->closing = 1;
+	c->status = status;
+	headers_response(bufferevent_get_output(c->bev), c, f->h, f->nh,
+	    status, f->reason, f->framing, p->content_length);
+	f->head_sent = 1;
+	return c->req.method_id == HTTP_HEAD ? 1 : 0;
+}
+
+static int
+r_body(llhttp_t *p, const char *at, size_t len)
+{
+	struct fwd	*f = p->data;
+	struct conn	*c = f->c;
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (f->framing == FRAME_CHUNKED)
+		evbuffer_add_printf(out, "%zx\r\n", len);
+	evbuffer_add(out, at, len);
+	if (f->framing == FRAME_CHUNKED)
+		evbuffer_add(out, "\r\n", 2);
+	c->sent += len;
+	if (http_out_full(c) && !f->blocked) {
+		f->blocked = 1;
+		bufferevent_disable(f->up->bev, EV_READ);
+	}
+	return 0;
+}
+
+static int
+r_message_complete(llhttp_t *p)
+{
+	struct fwd	*f = p->data;
+
+	if (!f->head_sent)
+		return 0;	/* the end of an interim answer */
+	if (f->framing == FRAME_CHUNKED)
+		evbuffer_add(bufferevent_get_output(f->c->bev), "0\r\n\r\n",
+		    5);
+	f->resp_done = 1;
+	return HPE_PAUSED;
+}
+
+static void
+rsettings_init(void)
+{
+	llhttp_settings_init(&rsettings);
+	rsettings.on_message_begin = r_message_begin;
+	rsettings.on_status = r_status;
+	rsettings.on_status_complete = r_status_complete;
+	rsettings.on_header_field = r_field;
+	rsettings.on_header_field_complete = r_field_complete;
+	rsettings.on_header_value = r_value;
+	rsettings.on_header_value_complete = r_value_complete;
+	rsettings.on_headers_complete = r_headers_complete;
+	rsettings.on_body = r_body;
+	rsettings.on_message_complete = r_message_complete;
+}
+
+/* A 101: from here on both sides are a byte stream. */
+static void
+fwd_upgrade(struct fwd *f, struct evbuffer *in, size_t used)
+{
+	struct conn		*c = f->c;
+	struct bufferevent	*bev = f->up->bev;
+
+	evbuffer_drain(in, used);
+	free(f->up);
+	f->up = NULL;
+	fwd_free(f, 0);
+	tunnel_start(c, bev);
+}
+
+static void
+up_read(struct bufferevent *bev, void *arg)
+{
+	struct fwd	*f = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	llhttp_errno_t	 err;
+	const char	*data;
+	size_t		 len;
+
+	while (!f->blocked && (len = evbuffer_get_length(in)) > 0) {
+		f->got_bytes = 1;
+		data = (const char *)evbuffer_pullup(in, -1);
+		err = llhttp_execute(&f->rp, data, len);
+		if (err == HPE_OK) {
+			evbuffer_drain(in, len);
+			continue;
+		}
+		if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
+			fwd_fail(f, 502, llhttp_errno_name(err));
+			return;
+		}
+		len = (size_t)(llhttp_get_error_pos(&f->rp) - data);
+		if (f->rp.status_code == 101) {
+			fwd_upgrade(f, in, len);
+			return;
+		}
+		evbuffer_drain(in, len);
+		fwd_done(f);
+		return;
+	}
+}
+
+/* A pooled connection the upstream had closed: one fresh try. */
+static int
+fwd_retry(struct fwd *f)
+{
+	if (!f->up->reused || f->got_bytes || f->c->req.has_body ||
+	    f->retried)
+		return -1;
+	f->retried = 1;
+	upconn_free(f->up);
+	f->up = NULL;
+	evtimer_del(f->timeout);
+	if (fwd_attach(f) == -1)
+		return -1;
+	fwd_send(f);
+	return 0;
+}
+
+static void
+up_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct fwd	*f = arg;
+	int		 on = 1;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		if (f->pool->u->type != UPSTREAM_UNIX)
+			setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
+			    TCP_NODELAY, &on, sizeof(on));
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && f->head_sent &&
+	    f->framing != FRAME_LENGTH &&
+	    llhttp_finish(&f->rp) == HPE_PAUSED) {
+		fwd_done(f);
+		return;
+	}
+	if (!f->head_sent && (what & BEV_EVENT_EOF) && fwd_retry(f) == 0)
+		return;
+	if (what & BEV_EVENT_TIMEOUT)
+		fwd_fail(f, 504, "connect timeout");
+	else
+		fwd_fail(f, 502, (what & BEV_EVENT_EOF) ? "closed early" :
+		    "connection failed");
+}
