@@ -29,7 +29,7 @@
 #include "worker.h"
 
 #define OUT_HIGH	(256 * 1024)	/* stop producing past this */
-#define ARENA_SLACK	256
+#define LINGER_SEC	2
 
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static llhttp_settings_t	settings;
@@ -55,17 +55,6 @@ int
 http_is_tls(const struct conn *c)
 {
 	return c->tls;
-}
-
-const char *
-http_header_get(const struct http_request *r, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < r->nheaders; i++)
-		if (strcasecmp(r->headers[i].name, name) == 0)
-			return r->headers[i].value;
-	return NULL;
 }
 
 const char *
@@ -294,6 +283,44 @@ http_answer_done(struct conn *c)
 		event_active(c->ev_next, EV_TIMEOUT, 0);
 }
 
+static void
+linger_read(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
+}
+
+static void
+linger_end(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	http_close(arg);
+}
+
+/*
+ * Closing on a client still sending would reset the connection and could
+ * destroy our answer before it is read: stop writing, and read and drop
+ * for a moment first (TLS connections just close).
+ */
+static void
+conn_linger(struct conn *c)
+{
+	struct timeval	tv = { LINGER_SEC, 0 };
+
+	if (c->tls) {
+		http_close(c);
+		return;
+	}
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	evtimer_del(c->timer);
+	c->state = CONN_IDLE;
+	bufferevent_setcb(c->bev, linger_read, NULL, linger_end, c);
+	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+	evbuffer_drain(bufferevent_get_input(c->bev), (size_t)-1);
+}
+
 /* The previous answer is out: close, or wait for the next request. */
 static void
 conn_next(evutil_socket_t s, short ev, void *arg)
@@ -305,7 +332,7 @@ conn_next(evutil_socket_t s, short ev, void *arg)
 	if (!c->answered || c->state == CONN_TUNNEL)
 		return;
 	if (c->closing) {
-		http_close(c);
+		conn_linger(c);
 		return;
 	}
 	free(c->arena);
@@ -347,6 +374,7 @@ conn_parse(struct conn *c)
 	while (!c->paused && !c->blocked && !c->closing &&
 	    c->state != CONN_TUNNEL && (len = evbuffer_get_length(in)) > 0) {
 		data = (const char *)evbuffer_pullup(in, -1);
+		c->parse_end = data + len;
 		err = llhttp_execute(&c->parser, data, len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, len);
@@ -397,6 +425,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
+	if (what == BEV_EVENT_CONNECTED)
+		return;		/* the TLS handshake is done */
 	if (what & BEV_EVENT_EOF) {
 		/* A half-closed client still gets its answer. */
 		if (c->state == CONN_BUSY && !c->answered && c->body_done &&

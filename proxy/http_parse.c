@@ -70,6 +70,7 @@ on_message_begin(llhttp_t *p)
 	c->arena_used = hdrs;
 	c->head_bytes = 0;
 	c->in_field = 0;
+	c->value_split = 0;
 	c->body_done = 0;
 	c->refuse_status = 0;
 	c->state = CONN_HEAD;
@@ -120,9 +121,19 @@ on_header_field_complete(llhttp_t *p)
 	return 0;
 }
 
+/*
+ * llhttp accepts obs-fold and hands the value over in pieces.  Within one
+ * buffer it splits a value only there, so a second piece after one that
+ * did not end the buffer is a folded line: refused.
+ */
 static int
 on_header_value(llhttp_t *p, const char *at, size_t len)
 {
+	struct conn	*c = p->data;
+
+	if (c->value_split)
+		return limit(p, 400);
+	c->value_split = at + len < c->parse_end;
 	return arena_add(p, at, len);
 }
 
@@ -132,8 +143,20 @@ on_header_value_complete(llhttp_t *p)
 	struct conn	*c = p->data;
 
 	arena_end(c);
+	c->value_split = 0;
 	c->req.nheaders++;
 	return 0;
+}
+
+const char *
+http_header_get(const struct http_request *r, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
 }
 
 /* "Connection: keep-alive, Upgrade" has the token "upgrade". */
@@ -342,11 +365,15 @@ http_parse_error(struct conn *c, llhttp_errno_t err)
 	const char	*why = llhttp_get_error_reason(&c->parser);
 
 	if (c->state == CONN_BUSY && c->sink == BODY_FORWARD) {
-		/* A bad body after the head went upstream: nothing to say. */
-		log_info("http: %s: bad request body: %s", c->peer,
-		    why != NULL ? why : "?");
-		http_close(c);
-		return;
+		/* A bad body after the head went upstream: cut that off. */
+		proxy_abort(c);
+		c->sink = BODY_NONE;
+		if (c->status != 0) {
+			log_info("http: %s: bad request body: %s", c->peer,
+			    why != NULL ? why : "?");
+			http_close(c);
+			return;
+		}
 	}
 	if (err == HPE_USER && c->refuse_status != 0)
 		http_refuse(c, c->refuse_status, why != NULL ? why : "limit");

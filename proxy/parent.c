@@ -258,6 +258,27 @@ start_gen(struct config *cf)
 	}
 }
 
+/*
+ * The unix socket that a generation other than except listens on at
+ * path, if any: a reload keeps it, so that no connection waiting in it
+ * is lost, and a reload that fails leaves it to the old generation.
+ */
+struct listener *
+parent_unix_listener(const char *path, const struct gen *except)
+{
+	struct gen	*g;
+	size_t		 i;
+
+	TAILQ_FOREACH(g, &parent.gens, entry) {
+		for (i = 0; g != except && i < g->nlisteners; i++)
+			if (g->listeners[i].addr.local &&
+			    g->listeners[i].shared_fd != -1 &&
+			    strcmp(g->listeners[i].addr.path, path) == 0)
+				return &g->listeners[i];
+	}
+	return NULL;
+}
+
 /* Every child of g acknowledged its config: g serves, older ones drain. */
 void
 parent_gen_up(struct gen *g)

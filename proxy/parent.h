@@ -92,6 +92,8 @@ void			 parent_crash_loop(const struct proc *);
 void			 parent_notify(const char *);
 int			 parent_log_open(const struct config *, enum gh_role);
 void			 parent_diag_log(void *, const char *);
+struct listener		*parent_unix_listener(const char *,
+			    const struct gen *);
 void			 parent_diag(struct conf_diag *, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 
@@ -109,7 +111,8 @@ int		 proc_check_helpers(const char *dir);
 int	listen_config(const struct config *, struct listen_addr *, size_t *,
 	    struct conf_diag *);
 int	listen_check(const struct config *, struct conf_diag *);
+int	listen_adopt(struct listener *, const struct listener *);
 int	listen_open(struct listener *, int *fd);
-void	listen_close(struct listener *);
+void	listen_close(struct listener *, int keep_file);
 
 #endif /* GH_PARENT_H */

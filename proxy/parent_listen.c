@@ -351,6 +351,24 @@ open_unix(struct listener *l)
 }
 
 /*
+ * On a reload: the unix socket of the running generation, at the same
+ * path, becomes this one's too, with the mode now configured.
+ */
+int
+listen_adopt(struct listener *l, const struct listener *old)
+{
+	if ((l->shared_fd = fcntl(old->shared_fd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (l->addr.mode != -1 && chmod(l->addr.path,
+	    (mode_t)l->addr.mode) == -1)) {
+		log_warn("listen: %s", l->addr.path);
+		return -1;
+	}
+	l->dev = old->dev;
+	l->ino = old->ino;
+	return 0;
+}
+
+/*
  * A socket for one worker: its own for TCP, a duplicate of the shared
  * one for a unix socket.  The caller owns *fdp.
  */
@@ -368,9 +386,12 @@ listen_open(struct listener *l, int *fdp)
 	return 0;
 }
 
-/* The shared socket, and its file unless a newer generation replaced it. */
+/*
+ * The shared socket; and its file, unless another generation uses it
+ * (keep_file) or it is no longer the one we made.
+ */
 void
-listen_close(struct listener *l)
+listen_close(struct listener *l, int keep_file)
 {
 	struct stat	st;
 
@@ -378,7 +399,8 @@ listen_close(struct listener *l)
 		return;
 	close(l->shared_fd);
 	l->shared_fd = -1;
-	if (lstat(l->addr.path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == l->dev && st.st_ino == l->ino)
+	if (!keep_file && lstat(l->addr.path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_dev == l->dev &&
+	    st.st_ino == l->ino)
 		unlink(l->addr.path);
 }

@@ -109,21 +109,29 @@ proc_open_fds(struct proc *p)
 	return 0;
 }
 
-/* The listeners of g->cf, which check_runtime has parsed already. */
+/*
+ * The listeners of g->cf, which check_runtime has parsed already; a unix
+ * socket that a running generation has is taken over, not made anew.
+ */
 static int
 gen_listeners(struct gen *g)
 {
-	struct conf_diag	diag = { parent_diag_log, NULL, 0 };
-	struct listen_addr	addrs[PROXY_MAX_LISTENERS];
-	size_t			i, n;
+	struct conf_diag	 diag = { parent_diag_log, NULL, 0 };
+	struct listen_addr	 addrs[PROXY_MAX_LISTENERS];
+	struct listener		*l, *old;
+	size_t			 i, n;
 
 	if (listen_config(&g->cf, addrs, &n, &diag) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		g->listeners[i].addr = addrs[i];
-		g->listeners[i].shared_fd = -1;
+		l = &g->listeners[i];
+		l->addr = addrs[i];
+		l->shared_fd = -1;
+		g->nlisteners = i + 1;
+		if (l->addr.local && (old = parent_unix_listener(l->addr.path,
+		    g)) != NULL && listen_adopt(l, old) == -1)
+			return -1;
 	}
-	g->nlisteners = n;
 	return 0;
 }
 
@@ -480,8 +488,10 @@ gen_free(struct gen *g)
 		for (j = 0; j < p->nlisten; j++)
 			close(p->listen_fds[j]);
 	}
+	/* A socket file another generation still uses stays. */
 	for (i = 0; i < g->nlisteners; i++)
-		listen_close(&g->listeners[i]);
+		listen_close(&g->listeners[i], g->listeners[i].addr.local &&
+		    parent_unix_listener(g->listeners[i].addr.path, g) != NULL);
 	for (i = 0; i < 4; i++)
 		if (g->log_fds[i] != -1)
 			close(g->log_fds[i]);

@@ -55,6 +55,12 @@ proxy_body_done(struct conn *c)
 	(void)c;
 }
 
+void
+proxy_abort(struct conn *c)
+{
+	(void)c;
+}
+
 /* What the router may assume of every head that reaches it. */
 void
 router_dispatch(struct conn *c)
@@ -73,8 +79,17 @@ router_dispatch(struct conn *c)
 }
 
 static void
+no_timeout(evutil_socket_t s, short ev, void *arg)
+{
+	(void)s;
+	(void)ev;
+	(void)arg;
+}
+
+static void
 setup(void)
 {
+	w.c.base = event_base_new();
 	config_init(&w.c.cf);
 	w.c.cf.max_headers = 20;
 	w.c.cf.max_header_bytes = 2048;
@@ -94,10 +109,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		http_parse_init(&settings);
 	}
 	memset(&c, 0, sizeof(c));
+	c.timer = evtimer_new(w.c.base, no_timeout, NULL);
 	refused = 0;
 	llhttp_init(&c.parser, HTTP_REQUEST, &settings);
 	c.parser.data = &c;
 	while (len > 0 && !c.closing) {
+		c.parse_end = p + len;
 		err = llhttp_execute(&c.parser, p, len);
 		if (err != HPE_PAUSED)
 			break;
@@ -107,5 +124,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		llhttp_resume(&c.parser);
 	}
 	free(c.arena);
+	event_free(c.timer);
 	return 0;
 }

@@ -14,11 +14,11 @@ before(async () => {
 });
 after(async () => { await gh?.stop(); });
 
-test('/ping answers 200 OK, unknown paths 404', async () => {
+test('/ping answers 200 OK; anything else needs a session: 401', async () => {
   const r = await request(gh.port, '/ping');
   assert.equal(r.status, 200);
   assert.equal(r.body, 'OK');
-  assert.equal((await request(gh.port, '/nothing-here')).status, 404);
+  assert.equal((await request(gh.port, '/nothing-here')).status, 401);
 });
 
 for (const role of ['gatehouse-proxy', 'gatehouse-authd', 'gatehouse-sessiond']) {
