@@ -52,7 +52,8 @@ struct conn {
 	size_t			 head_bytes;
 	int			 in_field;	/* llhttp: inside a header name */
 	int			 value_split;	/* a value piece ended mid-buffer */
-	const char		*parse_end;	/* end of the buffer being parsed */
+	const char		*parse_start;	/* the buffer being parsed */
+	const char		*parse_end;
 	char			 request_id[40];
 	int			 refuse_status;	/* set by a callback: 414, 431 */
 

@@ -99,6 +99,13 @@ add_header(struct evbuffer *out, const char *name, const char *value)
 	evbuffer_add_printf(out, "%s: %s\r\n", name, value);
 }
 
+static void
+add_upgrade(struct evbuffer *out)
+{
+	add_header(out, "Connection", "Upgrade");
+	add_header(out, "Upgrade", "websocket");
+}
+
 /* A forwarding header: the trusted proxy's value, or ours. */
 static void
 add_forwarded(struct evbuffer *out, const struct conn *c, const char *name,
@@ -165,11 +172,10 @@ headers_request(struct evbuffer *out, const struct conn *c,
 		evbuffer_add_printf(out, "Content-Length: %llu\r\n",
 		    (unsigned long long)r->content_length);
 	if (r->upgrade)
-		evbuffer_add(out, "Connection: Upgrade\r\nUpgrade: websocket\r\n",
-		    40);
+		add_upgrade(out);
 	else if (cf->disable_keep_alives)
 		add_header(out, "Connection", "close");
-	evbuffer_add(out, "\r\n", 2);
+	evbuffer_add_lit(out, "\r\n");
 }
 
 /*
@@ -198,9 +204,8 @@ headers_response(struct evbuffer *out, const struct conn *c,
 	else if (framing == FRAME_CHUNKED)
 		add_header(out, "Transfer-Encoding", "chunked");
 	if (status == 101)
-		evbuffer_add(out, "Connection: Upgrade\r\nUpgrade: websocket\r\n",
-		    40);
+		add_upgrade(out);
 	else if (c->closing)
 		add_header(out, "Connection", "close");
-	evbuffer_add(out, "\r\n", 2);
+	evbuffer_add_lit(out, "\r\n");
 }

@@ -182,12 +182,12 @@ http_write_head(struct conn *c, int status, const char *ctype,
 		evbuffer_add_printf(out, "Content-Length: %lld\r\n",
 		    (long long)length);
 	else
-		evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
+		evbuffer_add_lit(out, "Transfer-Encoding: chunked\r\n");
 	if (extra != NULL)
 		evbuffer_add(out, extra, strlen(extra));
 	if (c->closing)
-		evbuffer_add(out, "Connection: close\r\n", 19);
-	evbuffer_add(out, "\r\n", 2);
+		evbuffer_add_lit(out, "Connection: close\r\n");
+	evbuffer_add_lit(out, "\r\n");
 }
 
 /* A body we will not read makes the connection unusable after the answer. */
@@ -374,6 +374,7 @@ conn_parse(struct conn *c)
 	while (!c->paused && !c->blocked && !c->closing &&
 	    c->state != CONN_TUNNEL && (len = evbuffer_get_length(in)) > 0) {
 		data = (const char *)evbuffer_pullup(in, -1);
+		c->parse_start = data;
 		c->parse_end = data + len;
 		err = llhttp_execute(&c->parser, data, len);
 		if (err == HPE_OK) {

@@ -14,6 +14,9 @@
 
 struct conn;
 
+/* Appends a string literal; its length is counted by the compiler. */
+#define evbuffer_add_lit(buf, lit)	evbuffer_add((buf), (lit), sizeof(lit) - 1)
+
 struct http_header {
 	char		*name;
 	char		*value;

@@ -110,13 +110,27 @@ on_header_field(llhttp_t *p, const char *at, size_t len)
 	return arena_add(p, at, len);
 }
 
+/* RFC 9110 token characters: all a header name may hold. */
+static int
+is_token(const char *s)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+	return *s != '\0' && strspn(s, tchar) == strlen(s);
+}
+
 static int
 on_header_field_complete(llhttp_t *p)
 {
 	struct conn	*c = p->data;
+	int		 started = c->in_field;
 
 	arena_end(c);
 	c->in_field = 0;
+	/* llhttp 8 lets a space in a name, or an empty name, through. */
+	if (!started || !is_token(c->req.headers[c->req.nheaders].name))
+		return limit(p, 400);
 	c->req.headers[c->req.nheaders].value = c->arena + c->arena_used;
 	return 0;
 }
@@ -130,8 +144,12 @@ static int
 on_header_value(llhttp_t *p, const char *at, size_t len)
 {
 	struct conn	*c = p->data;
+	const char	*b = at;
 
-	if (c->value_split)
+	/* A value that starts on a line of its own is folded too. */
+	while (b > c->parse_start && (b[-1] == ' ' || b[-1] == '\t'))
+		b--;
+	if (c->value_split || (b > c->parse_start && b[-1] == '\n'))
 		return limit(p, 400);
 	c->value_split = at + len < c->parse_end;
 	return arena_add(p, at, len);

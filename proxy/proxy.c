@@ -332,8 +332,8 @@ fwd_send(struct fwd *f)
 
 	headers_request(bufferevent_get_output(f->up->bev), c, f->pool->u);
 	if (c->req.expect_continue && c->req.has_body && !f->retried)
-		evbuffer_add(bufferevent_get_output(c->bev),
-		    "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		evbuffer_add_lit(bufferevent_get_output(c->bev),
+		    "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
 int
@@ -349,7 +349,7 @@ proxy_body(struct conn *c, const char *data, size_t len)
 		evbuffer_add_printf(out, "%zx\r\n", len);
 	evbuffer_add(out, data, len);
 	if (c->req.chunked)
-		evbuffer_add(out, "\r\n", 2);
+		evbuffer_add_lit(out, "\r\n");
 	if (evbuffer_get_length(out) > UP_HIGH)
 		http_read_pause(c, 1);
 	return 0;
@@ -363,7 +363,8 @@ proxy_body_done(struct conn *c)
 	if (f == NULL || f->up == NULL)
 		return;
 	if (c->req.chunked)
-		evbuffer_add(bufferevent_get_output(f->up->bev), "0\r\n\r\n", 5);
+		evbuffer_add_lit(bufferevent_get_output(f->up->bev),
+		    "0\r\n\r\n");
 	f->req_done = 1;
 	c->sink = BODY_NONE;
 	if (!f->head_sent)
@@ -530,13 +531,12 @@ choose_framing(struct fwd *f, int nobody)
 	if (nobody)
 		return (p->flags & F_CONTENT_LENGTH) ? FRAME_LENGTH :
 		    FRAME_NONE;
-	if (p->flags & F_CHUNKED)
-		return FRAME_CHUNKED;
 	if (p->flags & F_CONTENT_LENGTH)
 		return FRAME_LENGTH;
-	/* Delimited by the upstream closing. */
+	/* Chunked, or delimited by the upstream closing. */
 	if (f->c->req.minor >= 1)
 		return FRAME_CHUNKED;
+	/* An HTTP/1.0 client knows no chunks: the close ends the body. */
 	f->c->closing = 1;
 	return FRAME_NONE;
 }
@@ -577,7 +577,7 @@ r_body(llhttp_t *p, const char *at, size_t len)
 		evbuffer_add_printf(out, "%zx\r\n", len);
 	evbuffer_add(out, at, len);
 	if (f->framing == FRAME_CHUNKED)
-		evbuffer_add(out, "\r\n", 2);
+		evbuffer_add_lit(out, "\r\n");
 	c->sent += len;
 	if (http_out_full(c) && !f->blocked) {
 		f->blocked = 1;
@@ -594,8 +594,8 @@ r_message_complete(llhttp_t *p)
 	if (!f->head_sent)
 		return 0;	/* the end of an interim answer */
 	if (f->framing == FRAME_CHUNKED)
-		evbuffer_add(bufferevent_get_output(f->c->bev), "0\r\n\r\n",
-		    5);
+		evbuffer_add_lit(bufferevent_get_output(f->c->bev),
+		    "0\r\n\r\n");
 	f->resp_done = 1;
 	return HPE_PAUSED;
 }

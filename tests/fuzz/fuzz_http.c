@@ -114,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	llhttp_init(&c.parser, HTTP_REQUEST, &settings);
 	c.parser.data = &c;
 	while (len > 0 && !c.closing) {
+		c.parse_start = p;
 		c.parse_end = p + len;
 		err = llhttp_execute(&c.parser, p, len);
 		if (err != HPE_PAUSED)
