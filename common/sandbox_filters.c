@@ -184,7 +184,7 @@ static const struct sc_rule sc_udp_out[] = {
 	SC_END
 };
 
-/* Redis on a Unix socket. */
+/* Redis, or an upstream, on a Unix socket. */
 static const struct sc_rule sc_unix_out[] = {
 	ALLOW(socket, EQ(0, AF_UNIX), MASKED_EQ(1, SC_SOCK_TYPE, SOCK_STREAM)),
 	SC_END
@@ -216,7 +216,8 @@ static const struct sc_role {
 	const struct sc_rule	*groups[SC_MAX_GROUPS];	/* NULL ends it */
 } sc_roles[] = {
 	{ ROLE_PROXY,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_accept, sc_tcp_out, sc_files, SC_SANITIZE } },
+			   sc_accept, sc_tcp_out, sc_unix_out, sc_files,
+			   SC_SANITIZE } },
 	{ ROLE_AUTHD,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
 			   sc_tcp_out, sc_udp_out, sc_no_files, SC_SANITIZE } },
 	{ ROLE_SESSIOND, { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,

@@ -10,11 +10,11 @@
 
 #include <netinet/in.h>
 
-#include <event2/bufferevent.h>
 #include <llhttp.h>
 
 #include "child.h"
 #include "http.h"
+#include "io.h"
 #include "upstream.h"
 
 struct fwd;
@@ -35,7 +35,7 @@ enum body_sink {
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
-	struct bufferevent	*bev;
+	struct io		*io;
 	int			 tls;
 	int			 trusted;	/* its X-Forwarded-* count */
 	struct sockaddr_storage	 peer_sa;
@@ -101,7 +101,7 @@ void	proxy_client_drained(struct conn *);
 void	proxy_abort(struct conn *);
 
 /* proxy_tunnel.c: takes over the client and the upstream connection. */
-void	tunnel_start(struct conn *, struct bufferevent *up);
+void	tunnel_start(struct conn *, struct io *up);
 void	tunnel_abort(struct conn *);
 
 /* headers.c, http_parse.c */

@@ -19,8 +19,6 @@
 #include <time.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
@@ -34,9 +32,9 @@
 static TAILQ_HEAD(, conn)	conns = TAILQ_HEAD_INITIALIZER(conns);
 static llhttp_settings_t	settings;
 
-static void	conn_read(struct bufferevent *, void *);
-static void	conn_write(struct bufferevent *, void *);
-static void	conn_event(struct bufferevent *, short, void *);
+static void	conn_read(struct io *, void *);
+static void	conn_write(struct io *, void *);
+static void	conn_event(struct io *, enum io_event, void *);
 static void	conn_parse(struct conn *);
 
 const struct http_request *
@@ -130,7 +128,7 @@ conn_free(struct conn *c)
 	TAILQ_REMOVE(&conns, c, entry);
 	event_free(c->timer);
 	event_free(c->ev_next);
-	bufferevent_free(c->bev);
+	io_free(c->io);
 	free(c->arena);
 	free(c);
 	worker->nconns--;
@@ -146,19 +144,16 @@ http_close(struct conn *c)
 int
 http_out_full(const struct conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev)) > OUT_HIGH;
+	return evbuffer_get_length(c->io->out) > OUT_HIGH;
 }
 
 void
 http_read_pause(struct conn *c, int pause)
 {
 	c->blocked = pause;
-	if (pause) {
-		bufferevent_disable(c->bev, EV_READ);
-		return;
-	}
-	bufferevent_enable(c->bev, EV_READ);
-	conn_parse(c);
+	io_read(c->io, !pause);
+	if (!pause)
+		conn_parse(c);
 }
 
 /*
@@ -169,7 +164,7 @@ void
 http_write_head(struct conn *c, int status, const char *ctype,
     const char *extra, int64_t length)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = c->io->out;
 
 	if (!c->req.keep_alive || worker->c.draining)
 		c->closing = 1;
@@ -205,7 +200,7 @@ http_respond(struct conn *c, int status, const char *ctype, const char *extra,
 	skip_unread_body(c);
 	http_write_head(c, status, ctype, extra, (int64_t)len);
 	if (c->req.method_id != HTTP_HEAD && len > 0) {
-		evbuffer_add(bufferevent_get_output(c->bev), body, len);
+		evbuffer_add(c->io->out, body, len);
 		c->sent = len;
 	}
 	http_answer_done(c);
@@ -235,7 +230,7 @@ http_ready_answer(struct conn *c, int ready)
 static void
 stream_fill(struct conn *c)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = c->io->out;
 	size_t		 before;
 	int		 r;
 
@@ -243,8 +238,10 @@ stream_fill(struct conn *c)
 		before = evbuffer_get_length(out);
 		r = c->stream.fill(out, c->stream.arg);
 		c->sent += evbuffer_get_length(out) - before;
-		if (r == 1)
+		if (r == 1) {
+			io_flush(c->io);
 			continue;
+		}
 		c->streaming = 0;
 		c->stream.done(c->stream.arg);
 		if (r == -1) {
@@ -279,21 +276,21 @@ http_answer_done(struct conn *c)
 	c->answered = 1;
 	router_log(c);
 	/* Go on once the output is flushed; never from inside a callback. */
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (io_flush(c->io))
 		event_active(c->ev_next, EV_TIMEOUT, 0);
 }
 
 static void
-linger_read(struct bufferevent *bev, void *arg)
+linger_read(struct io *io, void *arg)
 {
 	(void)arg;
-	evbuffer_drain(bufferevent_get_input(bev), (size_t)-1);
+	evbuffer_drain(io->in, (size_t)-1);
 }
 
 static void
-linger_end(struct bufferevent *bev, short what, void *arg)
+linger_end(struct io *io, enum io_event what, void *arg)
 {
-	(void)bev;
+	(void)io;
 	(void)what;
 	http_close(arg);
 }
@@ -306,19 +303,16 @@ linger_end(struct bufferevent *bev, short what, void *arg)
 static void
 conn_linger(struct conn *c)
 {
-	struct timeval	tv = { LINGER_SEC, 0 };
-
 	if (c->tls) {
 		http_close(c);
 		return;
 	}
-	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	evtimer_del(c->timer);
+	shutdown(c->io->fd, SHUT_WR);
 	c->state = CONN_IDLE;
-	bufferevent_setcb(c->bev, linger_read, NULL, linger_end, c);
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
-	bufferevent_enable(c->bev, EV_READ);
-	evbuffer_drain(bufferevent_get_input(c->bev), (size_t)-1);
+	http_timer(c, LINGER_SEC * 1000000000LL);
+	io_setcb(c->io, linger_read, NULL, linger_end, c);
+	io_read(c->io, 1);
+	evbuffer_drain(c->io->in, (size_t)-1);
 }
 
 /* The previous answer is out: close, or wait for the next request. */
@@ -366,7 +360,7 @@ http_refuse(struct conn *c, int status, const char *why)
 static void
 conn_parse(struct conn *c)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct evbuffer	*in = c->io->in;
 	llhttp_errno_t	 err;
 	const char	*data;
 	size_t		 len;
@@ -393,23 +387,22 @@ conn_parse(struct conn *c)
 }
 
 static void
-conn_read(struct bufferevent *bev, void *arg)
+conn_read(struct io *io, void *arg)
 {
 	struct conn	*c = arg;
 
-	(void)bev;
-	if (c->state == CONN_IDLE && evbuffer_get_length(
-	    bufferevent_get_input(c->bev)) > 0)
+	(void)io;
+	if (c->state == CONN_IDLE)
 		evtimer_del(c->timer);
 	conn_parse(c);
 }
 
 static void
-conn_write(struct bufferevent *bev, void *arg)
+conn_write(struct io *io, void *arg)
 {
 	struct conn	*c = arg;
 
-	(void)bev;
+	(void)io;
 	if (c->streaming) {
 		stream_fill(c);
 		return;
@@ -421,21 +414,16 @@ conn_write(struct bufferevent *bev, void *arg)
 }
 
 static void
-conn_event(struct bufferevent *bev, short what, void *arg)
+conn_event(struct io *io, enum io_event what, void *arg)
 {
 	struct conn	*c = arg;
 
-	(void)bev;
-	if (what == BEV_EVENT_CONNECTED)
-		return;		/* the TLS handshake is done */
-	if (what & BEV_EVENT_EOF) {
-		/* A half-closed client still gets its answer. */
-		if (c->state == CONN_BUSY && !c->answered && c->body_done &&
-		    c->fwd != NULL) {
-			c->closing = 1;
-			bufferevent_disable(c->bev, EV_READ);
-			return;
-		}
+	(void)io;
+	/* A half-closed client still gets its answer. */
+	if (what == IO_EOF && c->state == CONN_BUSY && !c->answered &&
+	    c->body_done && c->fwd != NULL) {
+		c->closing = 1;
+		return;
 	}
 	http_close(c);
 }
@@ -477,24 +465,17 @@ peer_text(struct conn *c, const struct sockaddr *sa, int salen)
 		snprintf(c->peer, sizeof(c->peer), "unix");
 }
 
-static struct bufferevent *
-conn_bev(int fd, SSL_CTX *tls)
+static struct io *
+conn_io(int fd, SSL_CTX *tls)
 {
-	SSL			*ssl;
-	struct bufferevent	*bev;
+	SSL		*ssl = NULL;
+	struct io	*io;
 
-	if (tls == NULL)
-		return bufferevent_socket_new(worker->c.base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if ((ssl = SSL_new(tls)) == NULL)
+	if (tls != NULL && (ssl = SSL_new(tls)) == NULL)
 		return NULL;
-	bev = bufferevent_openssl_socket_new(worker->c.base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
+	if ((io = io_accept(worker->c.base, fd, ssl)) == NULL)
 		SSL_free(ssl);
-	else
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
+	return io;
 }
 
 void
@@ -502,7 +483,6 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct conn	*c;
-	struct timeval	 tv;
 	int		 on = 1;
 
 	(void)l;
@@ -515,7 +495,7 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	if (sa->sa_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	if ((c->bev = conn_bev(fd, arg)) == NULL) {
+	if ((c->io = conn_io(fd, arg)) == NULL) {
 		evutil_closesocket(fd);
 		free(c);
 		return;
@@ -529,11 +509,9 @@ http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	TAILQ_INSERT_TAIL(&conns, c, entry);
 	worker->nconns++;
 	/* A client that stops reading its answer is dropped in time. */
-	tv.tv_sec = worker->c.cf.client_idle_timeout / 1000000000;
-	tv.tv_usec = 0;
-	bufferevent_set_timeouts(c->bev, NULL, &tv);
-	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	io_write_timeout(c->io, worker->c.cf.client_idle_timeout);
+	io_setcb(c->io, conn_read, conn_write, conn_event, c);
+	io_read(c->io, 1);
 	http_timer(c, worker->c.cf.client_idle_timeout);
 }
 

@@ -16,8 +16,6 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <openssl/ssl.h>
 
 #include "conn.h"
@@ -45,7 +43,8 @@ struct pool {
 struct upconn {
 	TAILQ_ENTRY(upconn)	 entry;
 	struct pool		*pool;
-	struct bufferevent	*bev;
+	struct io		*io;
+	struct event		*idle;		/* idle timeout in the pool */
 	int			 reused;
 };
 
@@ -80,9 +79,9 @@ static llhttp_settings_t	 rsettings;
 static void	fwd_send(struct fwd *);
 static void	fwd_done(struct fwd *);
 static void	fwd_free(struct fwd *, int reuse);
-static void	up_read(struct bufferevent *, void *);
-static void	up_write(struct bufferevent *, void *);
-static void	up_event(struct bufferevent *, short, void *);
+static void	up_read(struct io *, void *);
+static void	up_write(struct io *, void *);
+static void	up_event(struct io *, enum io_event, void *);
 static void	rsettings_init(void);
 
 /* Addresses are resolved now: the sandbox has no resolver. */
@@ -152,7 +151,8 @@ pool_of(const struct upstream *u)
 static void
 upconn_free(struct upconn *up)
 {
-	bufferevent_free(up->bev);
+	io_free(up->io);
+	event_free(up->idle);
 	free(up);
 }
 
@@ -164,19 +164,27 @@ idle_drop(struct upconn *up)
 	upconn_free(up);
 }
 
-/* An idle connection that speaks or closes is done with. */
+/* An idle connection that speaks, closes or idles too long is done with. */
 static void
-idle_read(struct bufferevent *bev, void *arg)
+idle_read(struct io *io, void *arg)
 {
-	(void)bev;
+	(void)io;
 	idle_drop(arg);
 }
 
 static void
-idle_event(struct bufferevent *bev, short what, void *arg)
+idle_event(struct io *io, enum io_event what, void *arg)
 {
-	(void)bev;
+	(void)io;
 	(void)what;
+	idle_drop(arg);
+}
+
+static void
+idle_timeout(evutil_socket_t s, short ev, void *arg)
+{
+	(void)s;
+	(void)ev;
 	idle_drop(arg);
 }
 
@@ -191,25 +199,11 @@ pool_put(struct upconn *up)
 		return;
 	}
 	up->reused = 1;
-	bufferevent_setcb(up->bev, idle_read, NULL, idle_event, up);
-	bufferevent_set_timeouts(up->bev, &tv, NULL);
-	bufferevent_enable(up->bev, EV_READ);
+	io_setcb(up->io, idle_read, NULL, idle_event, up);
+	io_read(up->io, 1);
+	evtimer_add(up->idle, &tv);
 	TAILQ_INSERT_HEAD(&p->idle, up, entry);
 	p->nidle++;
-}
-
-static struct bufferevent *
-up_bev(const struct pool *p)
-{
-	SSL	*ssl;
-
-	if (p->u->type != UPSTREAM_HTTPS)
-		return bufferevent_socket_new(worker->c.base, -1,
-		    BEV_OPT_CLOSE_ON_FREE);
-	if ((ssl = tls_client_new(client_tls, p->u->host)) == NULL)
-		return NULL;
-	return bufferevent_openssl_socket_new(worker->c.base, -1, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 /* An idle connection of the pool, or a new one being connected. */
@@ -219,27 +213,29 @@ pool_get(struct pool *p)
 	const struct config	*cf = &worker->c.cf;
 	struct timeval		 tv;
 	struct upconn		*up;
+	SSL			*ssl = NULL;
 
 	if ((up = TAILQ_FIRST(&p->idle)) != NULL) {
 		TAILQ_REMOVE(&p->idle, up, entry);
 		p->nidle--;
-		bufferevent_set_timeouts(up->bev, NULL, NULL);
+		evtimer_del(up->idle);
 		return up;
 	}
 	if ((up = calloc(1, sizeof(*up))) == NULL)
 		return NULL;
 	up->pool = p;
-	if ((up->bev = up_bev(p)) == NULL) {
-		free(up);
-		return NULL;
-	}
-	/* Until connected, the write timeout is the connect timeout. */
 	tv.tv_sec = cf->upstream_connect_timeout / 1000000000;
 	tv.tv_usec = (cf->upstream_connect_timeout % 1000000000) / 1000;
-	bufferevent_set_timeouts(up->bev, NULL, &tv);
-	if (bufferevent_socket_connect(up->bev, (struct sockaddr *)&p->sa,
-	    (int)p->salen) == -1) {
-		upconn_free(up);
+	if ((p->u->type == UPSTREAM_HTTPS &&
+	    (ssl = tls_client_new(client_tls, p->u->host)) == NULL) ||
+	    (up->io = io_connect(worker->c.base, (struct sockaddr *)&p->sa,
+	    p->salen, ssl, &tv)) == NULL ||
+	    (up->idle = evtimer_new(worker->c.base, idle_timeout, up)) ==
+	    NULL) {
+		if (up->io == NULL)
+			SSL_free(ssl);
+		io_free(up->io);
+		free(up);
 		return NULL;
 	}
 	return up;
@@ -291,8 +287,8 @@ fwd_attach(struct fwd *f)
 		return -1;
 	llhttp_init(&f->rp, HTTP_RESPONSE, &rsettings);
 	f->rp.data = f;
-	bufferevent_setcb(f->up->bev, up_read, up_write, up_event, f);
-	bufferevent_enable(f->up->bev, EV_READ | EV_WRITE);
+	io_setcb(f->up->io, up_read, up_write, up_event, f);
+	io_read(f->up->io, 1);
 	if (f->req_done)
 		fwd_wait_answer(f);
 	return 0;
@@ -330,10 +326,12 @@ fwd_send(struct fwd *f)
 {
 	struct conn	*c = f->c;
 
-	headers_request(bufferevent_get_output(f->up->bev), c, f->pool->u);
-	if (c->req.expect_continue && c->req.has_body && !f->retried)
-		evbuffer_add_lit(bufferevent_get_output(c->bev),
-		    "HTTP/1.1 100 Continue\r\n\r\n");
+	headers_request(f->up->io->out, c, f->pool->u);
+	io_flush(f->up->io);
+	if (c->req.expect_continue && c->req.has_body && !f->retried) {
+		evbuffer_add_lit(c->io->out, "HTTP/1.1 100 Continue\r\n\r\n");
+		io_flush(c->io);
+	}
 }
 
 int
@@ -344,13 +342,13 @@ proxy_body(struct conn *c, const char *data, size_t len)
 
 	if (f == NULL || f->up == NULL)
 		return 0;
-	out = bufferevent_get_output(f->up->bev);
+	out = f->up->io->out;
 	if (c->req.chunked)
 		evbuffer_add_printf(out, "%zx\r\n", len);
 	evbuffer_add(out, data, len);
 	if (c->req.chunked)
 		evbuffer_add_lit(out, "\r\n");
-	if (evbuffer_get_length(out) > UP_HIGH)
+	if (!io_flush(f->up->io) && evbuffer_get_length(out) > UP_HIGH)
 		http_read_pause(c, 1);
 	return 0;
 }
@@ -362,9 +360,10 @@ proxy_body_done(struct conn *c)
 
 	if (f == NULL || f->up == NULL)
 		return;
-	if (c->req.chunked)
-		evbuffer_add_lit(bufferevent_get_output(f->up->bev),
-		    "0\r\n\r\n");
+	if (c->req.chunked) {
+		evbuffer_add_lit(f->up->io->out, "0\r\n\r\n");
+		io_flush(f->up->io);
+	}
 	f->req_done = 1;
 	c->sink = BODY_NONE;
 	if (!f->head_sent)
@@ -373,11 +372,11 @@ proxy_body_done(struct conn *c)
 
 /* The upstream took what we had: the client may send more. */
 static void
-up_write(struct bufferevent *bev, void *arg)
+up_write(struct io *io, void *arg)
 {
 	struct fwd	*f = arg;
 
-	(void)bev;
+	(void)io;
 	if (f->c->blocked)
 		http_read_pause(f->c, 0);
 }
@@ -390,8 +389,8 @@ proxy_client_drained(struct conn *c)
 	if (f == NULL || !f->blocked)
 		return;
 	f->blocked = 0;
-	bufferevent_enable(f->up->bev, EV_READ);
-	up_read(f->up->bev, f);
+	io_read(f->up->io, 1);
+	up_read(f->up->io, f);
 }
 
 static void
@@ -426,7 +425,7 @@ fwd_done(struct fwd *f)
 
 	reuse = f->req_done && llhttp_should_keep_alive(&f->rp) &&
 	    !worker->c.cf.disable_keep_alives &&
-	    evbuffer_get_length(bufferevent_get_input(f->up->bev)) == 0;
+	    evbuffer_get_length(f->up->io->in) == 0;
 	if (!f->req_done) {
 		/* Answered before the body was all sent: drop the rest. */
 		c->sink = BODY_NONE;
@@ -560,7 +559,7 @@ r_headers_complete(llhttp_t *p)
 	if (!c->req.keep_alive || worker->c.draining || !f->req_done)
 		c->closing = 1;
 	c->status = status;
-	headers_response(bufferevent_get_output(c->bev), c, f->h, f->nh,
+	headers_response(c->io->out, c, f->h, f->nh,
 	    status, f->reason, f->framing, p->content_length);
 	f->head_sent = 1;
 	return c->req.method_id == HTTP_HEAD ? 1 : 0;
@@ -571,7 +570,7 @@ r_body(llhttp_t *p, const char *at, size_t len)
 {
 	struct fwd	*f = p->data;
 	struct conn	*c = f->c;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = c->io->out;
 
 	if (f->framing == FRAME_CHUNKED)
 		evbuffer_add_printf(out, "%zx\r\n", len);
@@ -579,10 +578,6 @@ r_body(llhttp_t *p, const char *at, size_t len)
 	if (f->framing == FRAME_CHUNKED)
 		evbuffer_add_lit(out, "\r\n");
 	c->sent += len;
-	if (http_out_full(c) && !f->blocked) {
-		f->blocked = 1;
-		bufferevent_disable(f->up->bev, EV_READ);
-	}
 	return 0;
 }
 
@@ -594,8 +589,7 @@ r_message_complete(llhttp_t *p)
 	if (!f->head_sent)
 		return 0;	/* the end of an interim answer */
 	if (f->framing == FRAME_CHUNKED)
-		evbuffer_add_lit(bufferevent_get_output(f->c->bev),
-		    "0\r\n\r\n");
+		evbuffer_add_lit(f->c->io->out, "0\r\n\r\n");
 	f->resp_done = 1;
 	return HPE_PAUSED;
 }
@@ -616,25 +610,36 @@ rsettings_init(void)
 	rsettings.on_message_complete = r_message_complete;
 }
 
+/* The answer so far to the client; while it cannot take more, wait. */
+static void
+fwd_push(struct fwd *f)
+{
+	if (io_flush(f->c->io) || !http_out_full(f->c))
+		return;
+	f->blocked = 1;
+	io_read(f->up->io, 0);
+}
+
 /* A 101: from here on both sides are a byte stream. */
 static void
 fwd_upgrade(struct fwd *f, struct evbuffer *in, size_t used)
 {
-	struct conn		*c = f->c;
-	struct bufferevent	*bev = f->up->bev;
+	struct conn	*c = f->c;
+	struct io	*io = f->up->io;
 
 	evbuffer_drain(in, used);
-	free(f->up);
+	f->up->io = NULL;
+	upconn_free(f->up);
 	f->up = NULL;
 	fwd_free(f, 0);
-	tunnel_start(c, bev);
+	tunnel_start(c, io);
 }
 
 static void
-up_read(struct bufferevent *bev, void *arg)
+up_read(struct io *io, void *arg)
 {
 	struct fwd	*f = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in = io->in;
 	llhttp_errno_t	 err;
 	const char	*data;
 	size_t		 len;
@@ -645,6 +650,7 @@ up_read(struct bufferevent *bev, void *arg)
 		err = llhttp_execute(&f->rp, data, len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, len);
+			fwd_push(f);
 			continue;
 		}
 		if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) {
@@ -680,29 +686,28 @@ fwd_retry(struct fwd *f)
 }
 
 static void
-up_event(struct bufferevent *bev, short what, void *arg)
+up_event(struct io *io, enum io_event what, void *arg)
 {
 	struct fwd	*f = arg;
 	int		 on = 1;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		bufferevent_set_timeouts(bev, NULL, NULL);
+	if (what == IO_CONNECTED) {
 		if (f->pool->u->type != UPSTREAM_UNIX)
-			setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
-			    TCP_NODELAY, &on, sizeof(on));
+			setsockopt(io->fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			    sizeof(on));
+		io_write_timeout(io, worker->c.cf.upstream_timeout);
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) && f->head_sent &&
-	    f->framing != FRAME_LENGTH &&
+	if (what == IO_EOF && f->head_sent && f->framing != FRAME_LENGTH &&
 	    llhttp_finish(&f->rp) == HPE_PAUSED) {
 		fwd_done(f);
 		return;
 	}
-	if (!f->head_sent && (what & BEV_EVENT_EOF) && fwd_retry(f) == 0)
+	if (!f->head_sent && what != IO_TIMEOUT && fwd_retry(f) == 0)
 		return;
-	if (what & BEV_EVENT_TIMEOUT)
+	if (what == IO_TIMEOUT)
 		fwd_fail(f, 504, "connect timeout");
 	else
-		fwd_fail(f, 502, (what & BEV_EVENT_EOF) ? "closed early" :
+		fwd_fail(f, 502, what == IO_EOF ? "closed early" :
 		    "connection failed");
 }

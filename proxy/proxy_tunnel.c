@@ -5,24 +5,20 @@
  */
 #include <stdlib.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-
 #include "conn.h"
-#include "log.h"
 #include "worker.h"
 
 #define TUNNEL_HIGH	(256 * 1024)
 
 struct tunnel {
-	struct conn		*c;
-	struct bufferevent	*up;
+	struct conn	*c;
+	struct io	*up;
 };
 
 static void
 tunnel_close(struct tunnel *t)
 {
-	bufferevent_free(t->up);
+	io_free(t->up);
 	t->c->tunnel = NULL;
 	http_close(t->c);
 	free(t);
@@ -30,57 +26,55 @@ tunnel_close(struct tunnel *t)
 
 /* Moves what src read to dst; stops reading src while dst is full. */
 static void
-relay(struct bufferevent *src, struct bufferevent *dst)
+relay(struct io *src, struct io *dst)
 {
-	struct evbuffer	*out = bufferevent_get_output(dst);
-
-	evbuffer_add_buffer(out, bufferevent_get_input(src));
-	if (evbuffer_get_length(out) > TUNNEL_HIGH)
-		bufferevent_disable(src, EV_READ);
+	evbuffer_add_buffer(dst->out, src->in);
+	if (!io_flush(dst) && evbuffer_get_length(dst->out) > TUNNEL_HIGH)
+		io_read(src, 0);
 }
 
 static void
-from_client(struct bufferevent *bev, void *arg)
+from_client(struct io *io, void *arg)
 {
-	relay(bev, ((struct tunnel *)arg)->up);
+	relay(io, ((struct tunnel *)arg)->up);
 }
 
 static void
-from_upstream(struct bufferevent *bev, void *arg)
+from_upstream(struct io *io, void *arg)
 {
-	relay(bev, ((struct tunnel *)arg)->c->bev);
+	relay(io, ((struct tunnel *)arg)->c->io);
 }
 
-/* dst drained: src may read again. */
+/* One side took all it was given: the other may read again. */
 static void
-client_drained(struct bufferevent *bev, void *arg)
+client_drained(struct io *io, void *arg)
 {
-	(void)bev;
-	bufferevent_enable(((struct tunnel *)arg)->up, EV_READ);
-}
-
-static void
-upstream_drained(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	bufferevent_enable(((struct tunnel *)arg)->c->bev, EV_READ);
+	(void)io;
+	io_read(((struct tunnel *)arg)->up, 1);
 }
 
 static void
-tunnel_event(struct bufferevent *bev, short what, void *arg)
+upstream_drained(struct io *io, void *arg)
 {
-	(void)bev;
+	(void)io;
+	io_read(((struct tunnel *)arg)->c->io, 1);
+}
+
+static void
+tunnel_event(struct io *io, enum io_event what, void *arg)
+{
+	(void)io;
 	(void)what;
 	tunnel_close(arg);
 }
 
 void
-tunnel_start(struct conn *c, struct bufferevent *up)
+tunnel_start(struct conn *c, struct io *up)
 {
 	struct tunnel	*t;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		bufferevent_free(up);
+		io_free(up);
 		http_close(c);
 		return;
 	}
@@ -89,13 +83,13 @@ tunnel_start(struct conn *c, struct bufferevent *up)
 	c->tunnel = t;
 	c->state = CONN_TUNNEL;
 	evtimer_del(c->timer);
-	bufferevent_setcb(c->bev, from_client, client_drained, tunnel_event, t);
-	bufferevent_setcb(up, from_upstream, upstream_drained, tunnel_event, t);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	bufferevent_enable(up, EV_READ | EV_WRITE);
+	io_setcb(c->io, from_client, client_drained, tunnel_event, t);
+	io_setcb(up, from_upstream, upstream_drained, tunnel_event, t);
+	io_read(c->io, 1);
+	io_read(up, 1);
 	/* Whatever either side sent past the heads goes across now. */
-	relay(c->bev, up);
-	relay(up, c->bev);
+	relay(c->io, up);
+	relay(up, c->io);
 	router_log(c);
 }
 
@@ -106,6 +100,6 @@ tunnel_abort(struct conn *c)
 	struct tunnel	*t = c->tunnel;
 
 	c->tunnel = NULL;
-	bufferevent_free(t->up);
+	io_free(t->up);
 	free(t);
 }
