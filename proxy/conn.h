@@ -54,7 +54,6 @@ struct conn {
 	int			 value_split;	/* a value piece ended mid-buffer */
 	const char		*parse_start;	/* the buffer being parsed */
 	const char		*parse_end;
-	char			 request_id[40];
 	int			 refuse_status;	/* set by a callback: 414, 431 */
 
 	/* The request body and the answer. */

@@ -3,8 +3,6 @@
  * arena they fill, and the checks llhttp leaves to us: the target's form,
  * one Host, Transfer-Encoding exactly "chunked", Expect, limits.
  */
-#include <sys/random.h>
-
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,29 +282,6 @@ check_head(struct conn *c)
 	return 0;
 }
 
-/* The request id: the client's, when it looks like one; else a UUIDv4. */
-static void
-request_id(struct conn *c)
-{
-	const char	*v = http_header_get(&c->req,
-			    worker->c.cf.request_id_header);
-	unsigned char	 b[16];
-
-	if (v != NULL && *v != '\0' && strlen(v) < sizeof(c->request_id) &&
-	    strspn(v, "0123456789abcdefABCDEF-_.") == strlen(v)) {
-		snprintf(c->request_id, sizeof(c->request_id), "%s", v);
-		return;
-	}
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		memset(b, 0, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(c->request_id, sizeof(c->request_id),
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 static int
 on_headers_complete(llhttp_t *p)
 {
@@ -329,7 +304,6 @@ on_headers_complete(llhttp_t *p)
 	    strcasecmp(http_header_get(r, "Upgrade"), "websocket") == 0;
 	/* Any other upgrade is refused by carrying on as plain HTTP. */
 	p->upgrade = r->upgrade;
-	request_id(c);
 	evtimer_del(c->timer);
 	c->state = CONN_BUSY;
 	router_dispatch(c);

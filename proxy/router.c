@@ -3,6 +3,7 @@
  * or, for a request that needs none, its upstream.  And the request log
  * line once it is answered.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <stdio.h>
@@ -19,6 +20,16 @@
 #include "worker.h"
 
 #define PATH_NORM_MAX	8192
+
+static uint64_t
+splitmix64(uint64_t *s)
+{
+	uint64_t	z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
 
 static struct {
 	struct upstream_set	 ups;
@@ -159,6 +170,34 @@ router_dispatch(struct conn *c)
 		to_upstream(c);
 }
 
+/*
+ * The request id of the log line: the client's, when it looks like one;
+ * else a UUIDv4 from a generator seeded once, since an id needs to be
+ * unique, not secret, and a syscall per request is not worth it.
+ */
+static const char *
+request_id(const struct conn *c, char *buf, size_t len)
+{
+	static uint64_t	 state;
+	const char	*v = http_header_get(&c->req,
+			    worker->c.cf.request_id_header);
+	uint64_t	 a, b;
+
+	if (v != NULL && *v != '\0' && strlen(v) < len &&
+	    strspn(v, "0123456789abcdefABCDEF-_.") == strlen(v))
+		return v;
+	if (state == 0 && getrandom(&state, sizeof(state), 0) !=
+	    sizeof(state))
+		state = (uint64_t)time(NULL);
+	a = splitmix64(&state);
+	b = splitmix64(&state);
+	snprintf(buf, len, "%08x-%04x-4%03x-%04x-%012llx",
+	    (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+	    (unsigned)a & 0xfff, (unsigned)((b >> 48) & 0x3fff) | 0x8000,
+	    (unsigned long long)(b & 0xffffffffffffULL));
+	return buf;
+}
+
 static int
 log_excluded(const struct conn *c)
 {
@@ -182,7 +221,7 @@ router_log(struct conn *c)
 {
 	struct access_entry	 e;
 	struct timespec		 now;
-	char			 proto[16], ip[64];
+	char			 proto[16], ip[64], id[40];
 	const struct http_request *r = &c->req;
 
 	if (log_excluded(c))
@@ -191,7 +230,7 @@ router_log(struct conn *c)
 	snprintf(proto, sizeof(proto), "HTTP/1.%d", r->minor);
 	memset(&e, 0, sizeof(e));
 	e.client = client_ip(c, ip, sizeof(ip));
-	e.request_id = c->request_id;
+	e.request_id = request_id(c, id, sizeof(id));
 	e.host = r->host != NULL ? r->host : "";
 	e.method = r->method != NULL ? r->method : "-";
 	e.upstream = c->upstream_id;

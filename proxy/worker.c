@@ -5,6 +5,7 @@
  */
 #include <sys/socket.h>
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -185,6 +186,8 @@ main(int argc, char **argv)
 	TAILQ_INIT(&w.ready_checks);
 	child_init(&w.c, ROLE_PROXY, argc, argv);
 	w.c.drain = worker_drain;
+	/* Each request's arena is freed and taken again: keep the heap. */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	router_init(&w.c);
 	worker_listen();
 	child_sandbox(&w.c);

@@ -107,18 +107,31 @@ function rssSampler(gh) {
     } catch { return 0; }
   };
   let maxRss = 0;
+  let result;
   const sample = () => { for (const p of pids) maxRss = Math.max(maxRss, field(p, 'VmRSS')); };
   sample();
   const timer = setInterval(sample, 100);
   return {
     pids,
+    // Idempotent: call it in a finally, then read the result.
     stop() {
-      clearInterval(timer);
-      sample();
-      const hwm = Math.max(...pids.map((p) => field(p, 'VmHWM')));
-      return { maxRss, hwm };
+      if (!result) {
+        clearInterval(timer);
+        sample();
+        result = { maxRss, hwm: Math.max(0, ...pids.map((p) => field(p, 'VmHWM'))) };
+      }
+      return result;
     },
   };
+}
+
+// Resolves as p does, or rejects after ms; leaves no timer behind.
+function within(p, ms, what) {
+  let timer;
+  return Promise.race([
+    p,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 // A sanitizer build keeps freed memory in quarantine: RSS means nothing.
@@ -437,7 +450,7 @@ describe('proxying', () => {
       assert.ok(inbox.length > 0, 'a websocket message');
       return inbox.shift();
     };
-    await Promise.race([once(ws, 'open'), once(ws, 'error').then(([e]) => { throw e; })]);
+    await within(once(ws, 'open'), 3000, 'websocket open');
     assert.equal(await upgraded, 101);
     assert.equal(await next(), 'welcome');
     ws.send('hello');
@@ -451,18 +464,18 @@ describe('proxying', () => {
 
     // The upstream goes away: the client's side closes too.
     const ws2 = new WebSocket(`ws://127.0.0.1:${gh.port}/ws`, { handshakeTimeout: 3000 });
-    await once(ws2, 'open');
+    await within(once(ws2, 'open'), 3000, 'websocket open');
     const closed = once(ws2, 'close');
     ws2.send('close-me');
-    const [code] = await Promise.race([closed, sleep(3000).then(() => { throw new Error('client side not closed'); })]);
+    const [code] = await within(closed, 3000, 'client side closed');
     assert.equal(code, 1000);
 
     // The upstream drops its TCP connection: the client's drops too.
     const ws3 = new WebSocket(`ws://127.0.0.1:${gh.port}/ws`, { handshakeTimeout: 3000 });
-    await once(ws3, 'open');
+    await within(once(ws3, 'open'), 3000, 'websocket open');
     const dropped = once(ws3, 'close');
     ws3.send('kill-me');
-    const [code3] = await Promise.race([dropped, sleep(3000).then(() => { throw new Error('client side not dropped'); })]);
+    const [code3] = await within(dropped, 3000, 'client side dropped');
     assert.equal(code3, 1006);
   });
 
@@ -517,7 +530,7 @@ describe('proxying', () => {
 
   test(`a 1 GiB Content-Length upload streams through in bounded memory (${RSS_BOUND >> 20} MiB)`, { timeout: 180000 }, async (t) => {
     const rss = rssSampler(gh);
-    const r = await upload(GiB, { chunked: false });
+    const r = await upload(GiB, { chunked: false }).finally(() => rss.stop());
     assert.equal(r.status, 200, r.body.slice(0, 300));
     const e = JSON.parse(r.body);
     assert.equal(e.bodyLength, GiB);
@@ -527,7 +540,7 @@ describe('proxying', () => {
 
   test('a 256 MiB chunked upload streams through in bounded memory', { timeout: 120000 }, async (t) => {
     const rss = rssSampler(gh);
-    const r = await upload(256 << 20, { chunked: true });
+    const r = await upload(256 << 20, { chunked: true }).finally(() => rss.stop());
     assert.equal(r.status, 200, r.body.slice(0, 300));
     const e = JSON.parse(r.body);
     assert.equal(e.bodyLength, 256 << 20);
@@ -555,7 +568,7 @@ describe('proxying', () => {
         res.on('error', reject);
       });
       req.on('error', reject);
-    });
+    }).finally(() => rss.stop());
     assert.equal(r.status, 200);
     assert.equal(r.n, GiB);
     assert.equal(r.sha, streamSha256(GiB));

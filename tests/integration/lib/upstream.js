@@ -69,6 +69,23 @@ export function sha256(buf) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Whether a request body was read to its end (false: it was cut off).
+function ended(req) {
+  return new Promise((resolve) => {
+    req.once('end', () => resolve(true));
+    req.once('close', () => resolve(req.complete));
+  });
+}
+
+// Until a stream can take more, or is closed; no listener left behind.
+function drained(w) {
+  return new Promise((resolve) => {
+    const done = () => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
 export class Upstream {
   // name: echoed as `server`, so a test sees which upstream answered.
   // tls: { key, cert } for https.  record: keep raw bytes (see above).
@@ -194,7 +211,7 @@ export class Upstream {
         setTimeout(() => req.resume(), pause);
       }
     });
-    await once(req, 'end');
+    if (!await ended(req)) return;
     const headers = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
     const body = JSON.stringify({
@@ -218,9 +235,7 @@ export class Upstream {
     let closed = false;
     res.on('close', () => { closed = true; });
     for (let k = 0, left = n; left > 0 && !closed; k++, left -= BLOCK) {
-      if (!res.write(streamBlock(k, Math.min(BLOCK, left)))) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      if (!res.write(streamBlock(k, Math.min(BLOCK, left)))) await drained(res);
     }
     res.end();
   }
@@ -239,11 +254,12 @@ export class Upstream {
   // Takes the socket over: no Content-Length, no chunking, then closes.
   async closeDelimited(req, res, n) {
     req.resume();
-    await once(req, 'end');
+    if (!await ended(req)) return;
     const s = req.socket;
     s.write('HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n');
     for (let k = 0, left = n; left > 0; k++, left -= BLOCK) {
-      if (!s.write(streamBlock(k, Math.min(BLOCK, left)))) await once(s, 'drain');
+      if (s.destroyed) break;
+      if (!s.write(streamBlock(k, Math.min(BLOCK, left)))) await drained(s);
       if (k === 0) await sleep(20);
     }
     s.end();
