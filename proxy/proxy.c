@@ -27,7 +27,7 @@
 #define UP_HIGH			(256 * 1024)	/* stop reading past this */
 #define UP_MAX_HEAD		(64 * 1024)
 #define UP_MAX_HEADERS		256
-#define POOL_MAX_IDLE		64
+#define POOL_MAX_IDLE		1024	/* per upstream and worker */
 #define POOL_IDLE_SEC		30
 
 struct upconn;

@@ -1,7 +1,7 @@
 // Per-process log files, JSON lines, and SIGUSR1 reopening them.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, existsSync } from 'node:fs';
+import { readFileSync, renameSync, existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Gatehouse, ensureUsers, until, tmpdir } from './lib/gatehouse.js';
@@ -28,7 +28,10 @@ before(async () => {
     config: { log_target: 'file', log_file: path.join(logdir, '%s.log'), log_format: 'json', workers: 1 },
   }).start();
 });
-after(async () => { await gh?.stop(); });
+after(async () => {
+  await gh?.stop();
+  rmSync(logdir, { recursive: true, force: true });
+});
 
 test('each process logs JSON lines to its own file', async () => {
   await badRequest(gh.port);
