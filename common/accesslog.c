@@ -96,14 +96,6 @@ struct al_buf {
 	int	full;
 };
 
-static void
-al_error(struct conf_diag *diag, const char *msg)
-{
-	if (diag->report != NULL)
-		diag->report(diag->arg, msg);
-	diag->nerrors++;
-}
-
 static int
 seg_add(struct access_log *al, const char *text, size_t len, int field)
 {
@@ -156,7 +148,6 @@ is_name(const char *s, size_t len)
 static int
 action_parse(const char *s, size_t len, struct conf_diag *diag)
 {
-	char	msg[256];
 	size_t	i = 0, end = len;
 	int	f;
 
@@ -165,18 +156,16 @@ action_parse(const char *s, size_t len, struct conf_diag *diag)
 	while (end > i && isblank_go(s[end - 1]))
 		end--;
 	if (end - i < 2 || s[i] != '.' || !is_name(s + i + 1, end - i - 1)) {
-		snprintf(msg, sizeof(msg), "request_logging_format: "
-		    "unsupported action \"{{%.*s}}\": only {{.Field}} is",
+		conf_error(diag, "request_logging_format: unsupported action "
+		    "\"{{%.*s}}\": only {{.Field}} is",
 		    (int)(len < AL_SHOW_MAX ? len : AL_SHOW_MAX), s);
-		al_error(diag, msg);
 		return -1;
 	}
 	i++;
 	if ((f = field_lookup(s + i, end - i)) == -1) {
-		snprintf(msg, sizeof(msg), "request_logging_format: "
-		    "unknown field \"%.*s\"", (int)(end - i < AL_SHOW_MAX ?
-		    end - i : AL_SHOW_MAX), s + i);
-		al_error(diag, msg);
+		conf_error(diag, "request_logging_format: unknown field "
+		    "\"%.*s\"", (int)(end - i < AL_SHOW_MAX ? end - i :
+		    AL_SHOW_MAX), s + i);
 	}
 	return f;
 }
@@ -191,7 +180,7 @@ format_parse(struct access_log *al, struct conf_diag *diag)
 		if (open > p && seg_add(al, p, (size_t)(open - p), -1) == -1)
 			return -1;
 		if ((close = strstr(open + 2, "}}")) == NULL) {
-			al_error(diag,
+			conf_error(diag,
 			    "request_logging_format: unclosed action");
 			return -1;
 		}
@@ -215,7 +204,7 @@ accesslog_compile(const char *format, struct conf_diag *diag)
 	    (al->format = strdup(format != NULL ? format : "")) == NULL ||
 	    format_parse(al, diag) == -1) {
 		if (diag->nerrors == nerrors)
-			al_error(diag, "request_logging_format: out of memory");
+			conf_error(diag, "request_logging_format: out of memory");
 		accesslog_free(al);
 		return NULL;
 	}

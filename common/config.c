@@ -21,6 +21,8 @@ conf_report(struct conf_diag *diag, const char *prefix, const char *fmt,
 	char	msg[CONF_MAX_MSG];
 	size_t	n;
 
+	if (diag == NULL)
+		return;
 	n = strlen(prefix);
 	memcpy(msg, prefix, n);
 	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
@@ -36,7 +38,8 @@ conf_error(struct conf_diag *diag, const char *fmt, ...)
 	va_start(ap, fmt);
 	conf_report(diag, "", fmt, ap);
 	va_end(ap);
-	diag->nerrors++;
+	if (diag != NULL)
+		diag->nerrors++;
 }
 
 /* A warning goes the same way as an error but does not fail the load. */

@@ -132,6 +132,17 @@ struct conf_diag {
 	int		 nerrors;
 };
 
+/*
+ * The one way to report a config problem, from any module that checks a
+ * part of the config (routes, upstreams, TLS, ...).  A warning does not
+ * count as an error.  diag may be NULL: nothing is said, errors counted
+ * nowhere.
+ */
+void	conf_error(struct conf_diag *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	conf_warn(struct conf_diag *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 void	config_init(struct config *);		/* all defaults */
 void	config_free(struct config *);		/* wipes secrets */
 

@@ -58,10 +58,6 @@ const struct conf_key	*conf_key_by_flag(const char *);
 const struct conf_key	*conf_key_suggest(const char *);
 
 /* config.c */
-void	conf_error(struct conf_diag *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	conf_warn(struct conf_diag *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
 void	conf_state_init(struct conf_state *, struct config *,
 	    struct conf_diag *);
 int	conf_check_key(struct conf_state *, const struct conf_key *,

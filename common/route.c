@@ -30,6 +30,7 @@
 #include <pcre2.h>
 
 #include "route.h"
+#include "pct.h"
 
 /*
  * Backtracking allowed per start position (PCRE2 counts afresh at each):
@@ -69,20 +70,6 @@ struct cidr_set {
 	size_t		 n;
 };
 
-static void __attribute__((format(printf, 2, 3)))
-route_error(struct conf_diag *diag, const char *fmt, ...)
-{
-	char	msg[ROUTE_MSG_MAX];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (diag->report != NULL)
-		diag->report(diag->arg, msg);
-	diag->nerrors++;
-}
-
 /*
  * oauth2-proxy's split: at the first "=" or "!=" into method and regex;
  * negated when the entry contains "!=" anywhere, even inside the regex
@@ -120,7 +107,7 @@ rule_compile(struct route_rule *r, const char *key, size_t idx,
 	int		 err;
 
 	if (with_method && (re = rule_split(r, entry)) == NULL) {
-		route_error(diag, "%s: out of memory", key);
+		conf_error(diag, "%s: out of memory", key);
 		return -1;
 	}
 	r->re = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
@@ -128,7 +115,7 @@ rule_compile(struct route_rule *r, const char *key, size_t idx,
 	if (r->re != NULL)
 		return 0;
 	pcre2_get_error_message(err, msg, sizeof(msg));
-	route_error(diag, "%s: entry %zu \"%s\": %s at offset %zu", key,
+	conf_error(diag, "%s: entry %zu \"%s\": %s at offset %zu", key,
 	    idx + 1, entry, (const char *)msg, (size_t)off);
 	return -1;
 }
@@ -162,7 +149,7 @@ route_compile(const struct config *cf, struct conf_diag *diag)
 	int			 bad = 0;
 
 	if ((rs = route_alloc(routes->n + regex->n)) == NULL) {
-		route_error(diag, "skip_auth_routes: out of memory");
+		conf_error(diag, "skip_auth_routes: out of memory");
 		return NULL;
 	}
 	rs->preflight = cf->skip_auth_preflight;
@@ -228,18 +215,6 @@ route_skip_auth(const struct route_set *rs, const char *method,
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * As Go's url.Parse on a request URI: a control character anywhere
  * before the fragment, or a bad escape anywhere in the path, is an
@@ -262,7 +237,7 @@ route_normalise_path(const char *target, char *out, size_t outlen)
 	for (p = target; p < end; p++) {
 		c = (unsigned char)*p;
 		if (c == '%') {
-			if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+			if ((hi = pct_hexval(p[1])) < 0 || (lo = pct_hexval(p[2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			p += 2;
@@ -376,7 +351,7 @@ cidr_parse(const struct conf_list *l, const char *key,
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
 	    (cs->v = calloc(l->n > 0 ? l->n : 1, sizeof(*cs->v))) == NULL) {
 		free(cs);
-		route_error(diag, "%s: out of memory", key);
+		conf_error(diag, "%s: out of memory", key);
 		return NULL;
 	}
 	for (i = 0; i < l->n; i++) {
@@ -384,7 +359,7 @@ cidr_parse(const struct conf_list *l, const char *key,
 			cs->n++;
 			continue;
 		}
-		route_error(diag, "%s: entry %zu \"%s\": %s", key, i + 1,
+		conf_error(diag, "%s: entry %zu \"%s\": %s", key, i + 1,
 		    l->v[i], why);
 		bad = 1;
 	}

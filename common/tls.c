@@ -77,22 +77,6 @@ static const char	default_tls12[] =
     "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:"
     "ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA";
 
-static void __attribute__((format(printf, 2, 3)))
-tls_report(struct conf_diag *diag, const char *fmt, ...)
-{
-	char	msg[TLS_MSG_MAX];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (diag == NULL)
-		return;
-	if (diag->report != NULL)
-		diag->report(diag->arg, msg);
-	diag->nerrors++;
-}
-
 /*
  * The most specific OpenSSL error of the queue (its first), such as "No
  * such file or directory" or "key values mismatch"; the queue is emptied.
@@ -138,12 +122,12 @@ set_min_version(SSL_CTX *ctx, const char *v, struct conf_diag *diag)
 	else if (strcmp(v, "TLS1.3") == 0)
 		version = TLS1_3_VERSION;
 	else {
-		tls_report(diag, "tls_min_version: must be TLS1.2 or TLS1.3");
+		conf_error(diag, "tls_min_version: must be TLS1.2 or TLS1.3");
 		return -1;
 	}
 	if (!SSL_CTX_set_min_proto_version(ctx, version) ||
 	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)) {
-		tls_report(diag, "tls_min_version: %s", tls_reason());
+		conf_error(diag, "tls_min_version: %s", tls_reason());
 		return -1;
 	}
 	return 0;
@@ -171,12 +155,12 @@ add_suite(SSL_CTX *ctx, const char *name, char *l12, char *l13,
 		if (strcmp(suites[i].go, name) == 0)
 			break;
 	if (i == sizeof(suites) / sizeof(suites[0])) {
-		tls_report(diag, "tls_cipher_suites: unknown cipher suite "
+		conf_error(diag, "tls_cipher_suites: unknown cipher suite "
 		    "\"%.64s\"", name);
 		return -1;
 	}
 	if (suites[i].refused) {
-		tls_report(diag, "tls_cipher_suites: %s is insecure (RC4 or "
+		conf_error(diag, "tls_cipher_suites: %s is insecure (RC4 or "
 		    "3DES): not supported by gatehouse", name);
 		return -1;
 	}
@@ -185,7 +169,7 @@ add_suite(SSL_CTX *ctx, const char *name, char *l12, char *l13,
 	/* Whether this OpenSSL has it at all: it would drop it silently. */
 	if (!SSL_CTX_set_cipher_list(ctx, suites[i].openssl)) {
 		ERR_clear_error();
-		tls_report(diag, "tls_cipher_suites: %s is not available in "
+		conf_error(diag, "tls_cipher_suites: %s is not available in "
 		    "this OpenSSL", name);
 		return -1;
 	}
@@ -214,13 +198,13 @@ set_suites(SSL_CTX *ctx, const struct config *cf, struct conf_diag *diag)
 		snprintf(l12, sizeof(l12), "%s", default_tls12);
 	if (l12[0] == '\0' && (cf->tls_min_version == NULL ||
 	    strcmp(cf->tls_min_version, "TLS1.3") != 0)) {
-		tls_report(diag, "tls_cipher_suites: names no TLS 1.2 suite: "
+		conf_error(diag, "tls_cipher_suites: names no TLS 1.2 suite: "
 		    "add one, or set tls_min_version = \"TLS1.3\"");
 		return -1;
 	}
 	if ((l12[0] != '\0' && !SSL_CTX_set_cipher_list(ctx, l12)) ||
 	    (l13[0] != '\0' && !SSL_CTX_set_ciphersuites(ctx, l13))) {
-		tls_report(diag, "tls_cipher_suites: %s", tls_reason());
+		conf_error(diag, "tls_cipher_suites: %s", tls_reason());
 		return -1;
 	}
 	return 0;
@@ -230,7 +214,7 @@ static int
 load_cert(SSL_CTX *ctx, const struct config *cf, struct conf_diag *diag)
 {
 	if (SSL_CTX_use_certificate_chain_file(ctx, cf->tls_cert_file) != 1) {
-		tls_report(diag, "tls_cert_file: %s: %s", cf->tls_cert_file,
+		conf_error(diag, "tls_cert_file: %s: %s", cf->tls_cert_file,
 		    tls_reason());
 		return -1;
 	}
@@ -240,11 +224,11 @@ load_cert(SSL_CTX *ctx, const struct config *cf, struct conf_diag *diag)
 		if (ERR_GET_REASON(ERR_peek_error()) ==
 		    X509_R_KEY_VALUES_MISMATCH) {
 			ERR_clear_error();
-			tls_report(diag, "tls_key_file: %s: not the key of "
+			conf_error(diag, "tls_key_file: %s: not the key of "
 			    "tls_cert_file %s", cf->tls_key_file,
 			    cf->tls_cert_file);
 		} else
-			tls_report(diag, "tls_key_file: %s: %s",
+			conf_error(diag, "tls_key_file: %s: %s",
 			    cf->tls_key_file, tls_reason());
 		return -1;
 	}
@@ -264,7 +248,7 @@ tls_server_ctx(const struct config *cf, struct conf_diag *diag)
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_report(diag, "tls: %s", tls_reason());
+		conf_error(diag, "tls: %s", tls_reason());
 		return NULL;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
@@ -300,7 +284,7 @@ load_system_ca(SSL_CTX *ctx, const struct config *cf, struct conf_diag *diag)
 		ERR_clear_error();
 		return 0;
 	}
-	tls_report(diag, "tls: system CA bundle %s: %s; set "
+	conf_error(diag, "tls: system CA bundle %s: %s; set "
 	    "upstream_ca_files for https upstreams", path, tls_reason());
 	return -1;
 }
@@ -314,7 +298,7 @@ tls_client_ctx(const struct config *cf, struct conf_diag *diag)
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
-		tls_report(diag, "tls: %s", tls_reason());
+		conf_error(diag, "tls: %s", tls_reason());
 		return NULL;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
@@ -326,7 +310,7 @@ tls_client_ctx(const struct config *cf, struct conf_diag *diag)
 	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
 	    SSL_CTX_set_alpn_protos(ctx, alpn_http11,
 	    sizeof(alpn_http11) - 1) != 0) {
-		tls_report(diag, "tls: %s", tls_reason());
+		conf_error(diag, "tls: %s", tls_reason());
 		bad = 1;
 	}
 	if (load_system_ca(ctx, cf, diag) == -1)
@@ -334,7 +318,7 @@ tls_client_ctx(const struct config *cf, struct conf_diag *diag)
 	for (i = 0; i < cf->upstream_ca_files.n; i++) {
 		if (SSL_CTX_load_verify_file(ctx,
 		    cf->upstream_ca_files.v[i]) != 1) {
-			tls_report(diag, "upstream_ca_files: %s: %s",
+			conf_error(diag, "upstream_ca_files: %s: %s",
 			    cf->upstream_ca_files.v[i], tls_reason());
 			bad = 1;
 		}

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "upstream.h"
+#include "pct.h"
 
 #define UP_LABEL_MAX	128		/* an entry as quoted in errors */
 #define UP_HOST_MAX	253		/* DNS name, RFC 1035 */
@@ -97,18 +98,6 @@ up_label(struct up_ctx *c)
 		memcpy(c->label + sizeof(c->label) - 4, "...", 4);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; NULL on a bad escape or %00. */
 static char *
 pct_decode(const char *s, size_t n)
@@ -126,8 +115,8 @@ pct_decode(const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			break;
-		if ((hi = hexval(s[i + 1])) == -1 ||
-		    (lo = hexval(s[i + 2])) == -1 || (hi == 0 && lo == 0))
+		if ((hi = pct_hexval(s[i + 1])) == -1 ||
+		    (lo = pct_hexval(s[i + 2])) == -1 || (hi == 0 && lo == 0))
 			break;
 		*o++ = (char)(hi << 4 | lo);
 		i += 2;
@@ -152,7 +141,7 @@ valid_url_path(const char *s, size_t n)
 		if (s[i] == '%') {
 			if (i + 2 >= n)
 				return 0;
-			if (hexval(s[i + 1]) == -1 || hexval(s[i + 2]) == -1)
+			if (pct_hexval(s[i + 1]) == -1 || pct_hexval(s[i + 2]) == -1)
 				return 0;
 			i += 2;
 		} else if (s[i] == '\0' || strchr(path_chars, s[i]) == NULL)

@@ -143,21 +143,6 @@ parent_diag_log(void *arg, const char *msg)
 	log_warnx("config: %s", msg);
 }
 
-/* An error found outside config_load, counted with its errors. */
-void
-parent_diag(struct conf_diag *diag, const char *fmt, ...)
-{
-	char	msg[512];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (diag->report != NULL)
-		diag->report(diag->arg, msg);
-	diag->nerrors++;
-}
-
 /*
  * The TLS contexts a worker would build: the server's when a certificate
  * is set, the upstreams' when an upstream speaks https or CA files are
@@ -221,7 +206,7 @@ check_runtime(const struct config *cf, struct conf_diag *diag)
 	if (strcmp(cf->proxy_user, cf->authd_user) == 0 ||
 	    strcmp(cf->proxy_user, cf->sessiond_user) == 0 ||
 	    strcmp(cf->authd_user, cf->sessiond_user) == 0)
-		parent_diag(diag, "proxy_user, authd_user and sessiond_user "
+		conf_error(diag, "proxy_user, authd_user and sessiond_user "
 		    "must be three different users");
 	return diag->nerrors == nerrors ? 0 : -1;
 }

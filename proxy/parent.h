@@ -94,8 +94,6 @@ int			 parent_log_open(const struct config *, enum gh_role);
 void			 parent_diag_log(void *, const char *);
 struct listener		*parent_unix_listener(const char *,
 			    const struct gen *);
-void			 parent_diag(struct conf_diag *, const char *, ...)
-			    __attribute__((format(printf, 2, 3)));
 
 /* parent_proc.c */
 struct gen	*gen_new(struct config *, unsigned id);

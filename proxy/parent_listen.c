@@ -70,12 +70,12 @@ parse_unix(const char *rest, struct listen_addr *a, struct conf_diag *diag)
 	comma = strchr(rest, ',');
 	n = comma != NULL ? (size_t)(comma - rest) : strlen(rest);
 	if (n == 0 || rest[0] != '/') {
-		parent_diag(diag, "%s: %s: a unix socket needs an absolute "
+		conf_error(diag, "%s: %s: a unix socket needs an absolute "
 		    "path, as in unix:///run/gatehouse.sock", a->key, a->text);
 		return -1;
 	}
 	if (n >= sizeof(a->path)) {
-		parent_diag(diag, "%s: %s: socket path longer than %zu bytes",
+		conf_error(diag, "%s: %s: socket path longer than %zu bytes",
 		    a->key, a->text, sizeof(a->path) - 1);
 		return -1;
 	}
@@ -83,7 +83,7 @@ parse_unix(const char *rest, struct listen_addr *a, struct conf_diag *diag)
 	a->path[n] = '\0';
 	a->local = 1;
 	if (comma != NULL && parse_mode(comma + 1, &a->mode) == -1) {
-		parent_diag(diag, "%s: %s: expected \",mode=\" and an octal "
+		conf_error(diag, "%s: %s: expected \",mode=\" and an octal "
 		    "file mode, such as \",mode=0660\"", a->key, a->text);
 		return -1;
 	}
@@ -130,7 +130,7 @@ parse_tcp(const char *p, struct listen_addr *a, struct conf_diag *diag)
 	strcpy(a->port, colon + 1);
 	return 0;
 bad:
-	parent_diag(diag, "%s: %s: expected [%s://]host:port, [::1]:port or "
+	conf_error(diag, "%s: %s: expected [%s://]host:port, [::1]:port or "
 	    ":port%s", a->key, a->text, a->tls ? "https" : "http",
 	    a->tls ? "" : ", or unix:///path");
 	return -1;
@@ -148,7 +148,7 @@ listen_parse(const char *key, const char *text, int tls,
 	a->tls = tls;
 	a->mode = -1;
 	if (listen_refused(text, &why)) {
-		parent_diag(diag, "%s: %s: %s", key, text, why);
+		conf_error(diag, "%s: %s: %s", key, text, why);
 		return -1;
 	}
 	if (!tls && strncasecmp(text, "unix:", 5) == 0)
@@ -185,7 +185,7 @@ listen_config(const struct config *cf, struct listen_addr *addrs, size_t *n,
 	    cf->https_address, 1, &addrs[(*n)++], diag) == -1)
 		bad = 1;
 	if (!bad && *n == 0) {
-		parent_diag(diag, "%s: no listener: %s", tls ?
+		conf_error(diag, "%s: no listener: %s", tls ?
 		    "https_address" : "http_address", tls ? "https_address is "
 		    "off, and tls_cert_file turns http_address off" :
 		    "http_address is off, and https_address needs "
@@ -208,7 +208,7 @@ resolve(const struct listen_addr *a, struct conf_diag *diag)
 	e = getaddrinfo(a->host[0] ? a->host : NULL, a->port, &hints, &res);
 	if (e != 0) {
 		if (diag != NULL)
-			parent_diag(diag, "%s: %s: %s", a->key, a->text,
+			conf_error(diag, "%s: %s: %s", a->key, a->text,
 			    gai_strerror(e));
 		else
 			log_warnx("listen: %s: %s", a->text, gai_strerror(e));
@@ -228,12 +228,12 @@ check_unix(const struct listen_addr *a, struct conf_diag *diag)
 	memcpy(buf, a->path, sizeof(buf));
 	dir = dirname(buf);
 	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		parent_diag(diag, "%s: %s: no directory %s", a->key, a->text,
+		conf_error(diag, "%s: %s: no directory %s", a->key, a->text,
 		    dir);
 		return -1;
 	}
 	if (lstat(a->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		parent_diag(diag, "%s: %s: exists and is not a socket",
+		conf_error(diag, "%s: %s: exists and is not a socket",
 		    a->key, a->path);
 		return -1;
 	}

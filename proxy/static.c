@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "static.h"
+#include "pct.h"
 
 #define STATIC_CHUNK	(64 * 1024)	/* read per fill() */
 #define STATIC_PATH_MAX	4096
@@ -140,18 +141,6 @@ static_privinit(const struct upstream_set *set, int *dirs, size_t max)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 has_dot_segment(const char *s)
 {
 	size_t	n;
@@ -182,8 +171,8 @@ static_map_path(const char *route, const char *path, char *out,
 	for (; *path != '\0'; path++) {
 		c = (unsigned char)*path;
 		if (c == '%') {
-			if ((hi = hexval(path[1])) < 0 ||
-			    (lo = hexval(path[2])) < 0)
+			if ((hi = pct_hexval(path[1])) < 0 ||
+			    (lo = pct_hexval(path[2])) < 0)
 				return -1;
 			c = hi << 4 | lo;
 			path += 2;
