@@ -13,6 +13,7 @@
 #include <llhttp.h>
 
 #include "child.h"
+#include "head.h"
 #include "http.h"
 #include "io.h"
 #include "upstream.h"
@@ -48,12 +49,7 @@ struct conn {
 	/* The current request head, in a per-request arena. */
 	struct http_request	 req;
 	char			*arena;
-	size_t			 arena_used;
-	size_t			 head_bytes;
-	int			 in_field;	/* llhttp: inside a header name */
-	int			 value_split;	/* a value piece ended mid-buffer */
-	const char		*parse_start;	/* the buffer being parsed */
-	const char		*parse_end;
+	struct head		 head;
 	int			 refuse_status;	/* set by a callback: 414, 431 */
 
 	/* The request body and the answer. */

@@ -368,8 +368,8 @@ conn_parse(struct conn *c)
 	while (!c->paused && !c->blocked && !c->closing &&
 	    c->state != CONN_TUNNEL && (len = evbuffer_get_length(in)) > 0) {
 		data = (const char *)evbuffer_pullup(in, -1);
-		c->parse_start = data;
-		c->parse_end = data + len;
+		c->head.buf_start = data;
+		c->head.buf_end = data + len;
 		err = llhttp_execute(&c->parser, data, len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, len);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "conn.h"
+#include "head.h"
 #include "log.h"
 #include "worker.h"
 
@@ -23,26 +24,11 @@ limit(llhttp_t *p, int status)
 	return HPE_USER;
 }
 
-/* Appends to the arena, within max_header_bytes for the whole head. */
+/* A head callback's answer: 0, or refuse with its status. */
 static int
-arena_add(llhttp_t *p, const char *at, size_t len)
+head_result(llhttp_t *p, int status)
 {
-	struct conn		*c = p->data;
-	const struct config	*cf = &worker->c.cf;
-
-	c->head_bytes += len;
-	if (c->head_bytes > (size_t)cf->max_header_bytes)
-		return limit(p, 431);
-	memcpy(c->arena + c->arena_used, at, len);
-	c->arena_used += len;
-	return 0;
-}
-
-static int
-arena_end(struct conn *c)
-{
-	c->arena[c->arena_used++] = '\0';
-	return 0;
+	return status == 0 ? 0 : limit(p, status);
 }
 
 static int
@@ -50,29 +36,21 @@ on_message_begin(llhttp_t *p)
 {
 	struct conn		*c = p->data;
 	const struct config	*cf = &worker->c.cf;
-	size_t			 hdrs = (size_t)cf->max_headers *
-			    sizeof(struct http_header);
 
 	evtimer_del(c->timer);
 	free(c->arena);
-	/*
-	 * The header table, the head's bytes with a NUL after each string,
-	 * and a copy of the path, in one piece.
-	 */
-	c->arena = malloc(hdrs + (size_t)cf->max_header_bytes +
-	    2 * (size_t)cf->max_headers + (size_t)cf->max_uri_length + 16);
+	/* Room for a copy of the path too (split_target). */
+	c->arena = malloc(head_size((size_t)cf->max_header_bytes,
+	    (size_t)cf->max_headers, (size_t)cf->max_uri_length));
 	if (c->arena == NULL)
 		return -1;
+	head_init(&c->head, c->arena, (size_t)cf->max_header_bytes,
+	    (size_t)cf->max_headers);
 	memset(&c->req, 0, sizeof(c->req));
-	c->req.headers = (struct http_header *)c->arena;
-	c->arena_used = hdrs;
-	c->head_bytes = 0;
-	c->in_field = 0;
-	c->value_split = 0;
 	c->body_done = 0;
 	c->refuse_status = 0;
 	c->state = CONN_HEAD;
-	c->req.target = c->arena + c->arena_used;
+	c->req.target = c->head.arena + c->head.used;
 	clock_gettime(CLOCK_REALTIME, &c->req.start);
 	http_timer(c, cf->client_header_timeout);
 	return 0;
@@ -83,85 +61,42 @@ on_url(llhttp_t *p, const char *at, size_t len)
 {
 	struct conn	*c = p->data;
 
-	if (c->head_bytes + len > (size_t)worker->c.cf.max_uri_length)
+	if (c->head.bytes + len > (size_t)worker->c.cf.max_uri_length)
 		return limit(p, 414);
-	return arena_add(p, at, len);
+	return head_result(p, head_add(&c->head, at, len));
 }
 
 static int
 on_url_complete(llhttp_t *p)
 {
-	return arena_end(p->data);
+	return head_end(&((struct conn *)p->data)->head);
 }
 
 static int
 on_header_field(llhttp_t *p, const char *at, size_t len)
 {
-	struct conn	*c = p->data;
-
-	if (!c->in_field) {
-		if (c->req.nheaders >= (size_t)worker->c.cf.max_headers)
-			return limit(p, 431);
-		c->req.headers[c->req.nheaders].name = c->arena + c->arena_used;
-		c->in_field = 1;
-	}
-	return arena_add(p, at, len);
-}
-
-/* RFC 9110 token characters: all a header name may hold. */
-static int
-is_token(const char *s)
-{
-	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-	return *s != '\0' && strspn(s, tchar) == strlen(s);
+	return head_result(p, head_field(&((struct conn *)p->data)->head, at,
+	    len));
 }
 
 static int
 on_header_field_complete(llhttp_t *p)
 {
-	struct conn	*c = p->data;
-	int		 started = c->in_field;
-
-	arena_end(c);
-	c->in_field = 0;
-	/* llhttp 8 lets a space in a name, or an empty name, through. */
-	if (!started || !is_token(c->req.headers[c->req.nheaders].name))
-		return limit(p, 400);
-	c->req.headers[c->req.nheaders].value = c->arena + c->arena_used;
-	return 0;
+	return head_result(p, head_field_complete(
+	    &((struct conn *)p->data)->head));
 }
 
-/*
- * llhttp accepts obs-fold and hands the value over in pieces.  Within one
- * buffer it splits a value only there, so a second piece after one that
- * did not end the buffer is a folded line: refused.
- */
 static int
 on_header_value(llhttp_t *p, const char *at, size_t len)
 {
-	struct conn	*c = p->data;
-	const char	*b = at;
-
-	/* A value that starts on a line of its own is folded too. */
-	while (b > c->parse_start && (b[-1] == ' ' || b[-1] == '\t'))
-		b--;
-	if (c->value_split || (b > c->parse_start && b[-1] == '\n'))
-		return limit(p, 400);
-	c->value_split = at + len < c->parse_end;
-	return arena_add(p, at, len);
+	return head_result(p, head_value(&((struct conn *)p->data)->head, at,
+	    len));
 }
 
 static int
 on_header_value_complete(llhttp_t *p)
 {
-	struct conn	*c = p->data;
-
-	arena_end(c);
-	c->value_split = 0;
-	c->req.nheaders++;
-	return 0;
+	return head_value_complete(&((struct conn *)p->data)->head);
 }
 
 const char *
@@ -246,10 +181,10 @@ split_target(struct http_request *r, struct conn *c)
 		return;
 	}
 	/* The path gets its own copy, so the target stays whole. */
-	r->path = c->arena + c->arena_used;
+	r->path = c->head.arena + c->head.used;
 	memcpy(r->path, r->target, (size_t)(q - r->target));
 	r->path[q - r->target] = '\0';
-	c->arena_used += (size_t)(q - r->target) + 1;
+	c->head.used += (size_t)(q - r->target) + 1;
 	r->query = q + 1;
 }
 
@@ -289,6 +224,8 @@ on_headers_complete(llhttp_t *p)
 	struct http_request	*r = &c->req;
 	int			 status;
 
+	r->headers = c->head.h;
+	r->nheaders = c->head.nh;
 	r->method_id = p->method;
 	r->method = llhttp_method_name(p->method);
 	r->minor = p->http_minor;

@@ -56,10 +56,7 @@ struct fwd {
 	llhttp_t		 rp;
 	struct event		*timeout;
 	char			*arena;		/* the answer's head */
-	size_t			 used;
-	int			 in_field;
-	struct http_header	 h[UP_MAX_HEADERS];
-	size_t			 nh;
+	struct head		 head;
 	char			*reason;
 	enum framing		 framing;
 	int			 head_sent;
@@ -299,8 +296,8 @@ proxy_start(struct conn *c, const struct upstream *u)
 {
 	struct fwd	*f;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (f->arena = malloc(UP_MAX_HEAD)) == NULL) {
+	if ((f = calloc(1, sizeof(*f))) == NULL || (f->arena = malloc(
+	    head_size(UP_MAX_HEAD, UP_MAX_HEADERS, 0))) == NULL) {
 		free(f);
 		http_respond_error(c, 500);
 		return;
@@ -436,89 +433,51 @@ fwd_done(struct fwd *f)
 }
 
 
-/* The answer's head, into a bounded arena. */
-static int
-r_add(struct fwd *f, const char *at, size_t len)
-{
-	if (len + 1 > UP_MAX_HEAD - f->used)
-		return -1;
-	memcpy(f->arena + f->used, at, len);
-	f->used += len;
-	return 0;
-}
-
-static int
-r_end(struct fwd *f)
-{
-	f->arena[f->used++] = '\0';
-	return 0;
-}
-
+/* The answer's head, through the same checks as a request's. */
 static int
 r_message_begin(llhttp_t *p)
 {
 	struct fwd	*f = p->data;
 
-	f->used = 0;
-	f->nh = 0;
-	f->in_field = 0;
-	f->reason = f->arena;
+	head_init(&f->head, f->arena, UP_MAX_HEAD, UP_MAX_HEADERS);
+	f->reason = f->head.arena + f->head.used;
 	return 0;
 }
 
 static int
 r_status(llhttp_t *p, const char *at, size_t len)
 {
-	return r_add(p->data, at, len);
+	return head_add(&((struct fwd *)p->data)->head, at, len) ? -1 : 0;
 }
 
 static int
 r_status_complete(llhttp_t *p)
 {
-	return r_end(p->data);
+	return head_end(&((struct fwd *)p->data)->head);
 }
 
 static int
 r_field(llhttp_t *p, const char *at, size_t len)
 {
-	struct fwd	*f = p->data;
-
-	if (!f->in_field) {
-		if (f->nh >= UP_MAX_HEADERS)
-			return -1;
-		f->h[f->nh].name = f->arena + f->used;
-		f->in_field = 1;
-	}
-	return r_add(f, at, len);
+	return head_field(&((struct fwd *)p->data)->head, at, len) ? -1 : 0;
 }
 
 static int
 r_field_complete(llhttp_t *p)
 {
-	struct fwd	*f = p->data;
-
-	f->in_field = 0;
-	if (r_end(f) == -1)
-		return -1;
-	f->h[f->nh].value = f->arena + f->used;
-	return 0;
+	return head_field_complete(&((struct fwd *)p->data)->head) ? -1 : 0;
 }
 
 static int
 r_value(llhttp_t *p, const char *at, size_t len)
 {
-	return r_add(p->data, at, len);
+	return head_value(&((struct fwd *)p->data)->head, at, len) ? -1 : 0;
 }
 
 static int
 r_value_complete(llhttp_t *p)
 {
-	struct fwd	*f = p->data;
-
-	if (r_end(f) == -1)
-		return -1;
-	f->nh++;
-	return 0;
+	return head_value_complete(&((struct fwd *)p->data)->head);
 }
 
 /* How the client gets the body: as the upstream framed it, if it can. */
@@ -559,7 +518,7 @@ r_headers_complete(llhttp_t *p)
 	if (!c->req.keep_alive || worker->c.draining || !f->req_done)
 		c->closing = 1;
 	c->status = status;
-	headers_response(c->io->out, c, f->h, f->nh,
+	headers_response(c->io->out, c, f->head.h, f->head.nh,
 	    status, f->reason, f->framing, p->content_length);
 	f->head_sent = 1;
 	return c->req.method_id == HTTP_HEAD ? 1 : 0;
@@ -647,6 +606,8 @@ up_read(struct io *io, void *arg)
 	while (!f->blocked && (len = evbuffer_get_length(in)) > 0) {
 		f->got_bytes = 1;
 		data = (const char *)evbuffer_pullup(in, -1);
+		f->head.buf_start = data;
+		f->head.buf_end = data + len;
 		err = llhttp_execute(&f->rp, data, len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, len);

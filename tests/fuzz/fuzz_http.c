@@ -114,8 +114,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	llhttp_init(&c.parser, HTTP_REQUEST, &settings);
 	c.parser.data = &c;
 	while (len > 0 && !c.closing) {
-		c.parse_start = p;
-		c.parse_end = p + len;
+		c.head.buf_start = p;
+		c.head.buf_end = p + len;
 		err = llhttp_execute(&c.parser, p, len);
 		if (err != HPE_PAUSED)
 			break;
