@@ -7,50 +7,21 @@
 
 #include "config_priv.h"
 #include "gatehouse.h"
+#include "secret.h"
 
 #define COOKIE_NAME_MAX	256
 
-static int
-b64_char(char c)
-{
-	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
-	    c == '_');
-}
-
-/*
- * The length s decodes to as base64, standard or URL alphabet, padded or
- * not; -1 when it is not base64.  Only the length matters here: sessiond
- * decodes the secret itself.
- */
-static long
-b64_decoded_len(const char *s)
-{
-	size_t	n = strlen(s), pad = 0, i;
-
-	while (n > 0 && s[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if ((pad > 0 && (n + pad) % 4 != 0) || n % 4 == 1)
-		return (-1);
-	for (i = 0; i < n; i++)
-		if (!b64_char(s[i]))
-			return (-1);
-	return ((long)(n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0)));
-}
-
-/* As oauth2-proxy: 16, 24 or 32 bytes as they are, or base64 of that. */
+/* As sessiond will read it: 16, 24 or 32 bytes, raw or base64. */
 static void
 check_secret(struct conf_diag *diag, const char *what, const char *s)
 {
-	size_t	n = strlen(s);
-	long	d = b64_decoded_len(s);
+	unsigned char	b[SECRET_BYTES_MAX];
+	int		n = secret_bytes(s, b);
 
-	if (n == 16 || n == 24 || n == 32 || d == 16 || d == 24 || d == 32)
-		return;
-	conf_error(diag, "%s: must be 16, 24 or 32 bytes (raw, or base64 of "
-	    "that), got %zu", what, n);
+	explicit_bzero(b, sizeof(b));
+	if (n == -1)
+		conf_error(diag, "%s: must be 16, 24 or 32 bytes (raw, or "
+		    "base64 of that), got %zu", what, strlen(s));
 }
 
 static void

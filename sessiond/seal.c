@@ -11,11 +11,11 @@
 
 #include "config.h"
 #include "seal.h"
+#include "secret.h"
 
 #define SEAL_KEY_LEN		crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 #define SEAL_MASTER_CONTEXT	"gatehouse cookie key v1"
 #define SEAL_KDF_CONTEXT	"GHcookie"
-#define SEAL_SECRET_MAX		32
 #define SEAL_AD_MAX		(1 + SEAL_NAME_MAX + 1 + 8)
 #define SEAL_B64		sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
@@ -26,8 +26,8 @@ _Static_assert(SEAL_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES,
 _Static_assert(SEAL_KEY_LEN == crypto_kdf_KEYBYTES, "master key length");
 _Static_assert(sizeof(SEAL_KDF_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES,
     "KDF context length");
-_Static_assert(sizeof(SEAL_MASTER_CONTEXT) - 1 >= crypto_generichash_KEYBYTES_MIN,
-    "BLAKE2b key length");
+_Static_assert(sizeof(SEAL_MASTER_CONTEXT) - 1 >=
+    crypto_generichash_KEYBYTES_MIN, "BLAKE2b key length");
 
 /* The subkey of secret i for purpose p is key[i * SEAL_NPURPOSE + p - 1]. */
 struct seal_keys {
@@ -46,40 +46,25 @@ seal_init(void)
 	return (0);
 }
 
-static int
-secret_len_ok(size_t n)
-{
-	return (n == 16 || n == 24 || n == 32);
-}
-
 /*
- * The bytes of one configured secret: itself when it is 16, 24 or 32
- * bytes long, else what it decodes to as base64 in any of the four
- * spellings, which must be 16, 24 or 32 bytes.
+ * Whether s holds only characters of the URL base64 alphabet.  libsodium
+ * 1.0.18 maps some bytes above 0x7f to base64 digits, so nothing else may
+ * reach its decoder.
  */
 static int
-secret_bytes(const char *s, unsigned char *out, size_t *outlen)
+b64_only(const char *s, size_t n)
 {
-	static const int	 variant[] = {
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING,
-		sodium_base64_VARIANT_URLSAFE,
-		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-		sodium_base64_VARIANT_ORIGINAL,
-	};
-	size_t			 n = strlen(s), i;
+	size_t	i;
+	char	c;
 
-	if (secret_len_ok(n)) {
-		memcpy(out, s, n);
-		*outlen = n;
+	for (i = 0; i < n; i++) {
+		c = s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_')
+			continue;
 		return (0);
 	}
-	for (i = 0; i < sizeof(variant) / sizeof(variant[0]); i++) {
-		if (sodium_base642bin(out, SEAL_SECRET_MAX, s, n, NULL, outlen,
-		    NULL, variant[i]) == 0 && secret_len_ok(*outlen))
-			return (0);
-	}
-	sodium_memzero(out, SEAL_SECRET_MAX);
-	return (-1);
+	return (1);
 }
 
 /* The master key of a secret, then one subkey per purpose. */
@@ -104,8 +89,9 @@ seal_keys_load(const struct conf_list *secrets, struct seal_keys **out,
     char *err, size_t errlen)
 {
 	struct seal_keys	*k;
-	unsigned char		 sec[SEAL_SECRET_MAX];
-	size_t			 i, seclen;
+	unsigned char		 sec[SECRET_BYTES_MAX];
+	size_t			 i;
+	int			 n;
 
 	*out = NULL;
 	if (!seal_ready) {
@@ -131,13 +117,13 @@ seal_keys_load(const struct conf_list *secrets, struct seal_keys **out,
 	k->n = secrets->n;
 	for (i = 0; i < secrets->n; i++) {
 		if (secrets->v[i] == NULL ||
-		    secret_bytes(secrets->v[i], sec, &seclen) == -1) {
-			snprintf(err, errlen, "cookie_secrets[%zu]: must be 16, "
-			    "24 or 32 bytes, raw or base64", i);
+		    (n = secret_bytes(secrets->v[i], sec)) == -1) {
+			snprintf(err, errlen, "cookie_secrets[%zu]: must be "
+			    "16, 24 or 32 bytes, raw or base64", i);
 			seal_keys_free(k);
 			return (-1);
 		}
-		key_derive(sec, seclen, &k->key[i * SEAL_NPURPOSE]);
+		key_derive(sec, (size_t)n, &k->key[i * SEAL_NPURPOSE]);
 		sodium_memzero(sec, sizeof(sec));
 	}
 	if (sodium_mprotect_readonly(k->key) != 0) {
@@ -211,7 +197,8 @@ seal(const struct seal_keys *k, enum seal_purpose p, const char *name,
 	binlen = SEAL_OVERHEAD + ptlen;
 	b64size = sodium_base64_ENCODED_LEN(binlen, SEAL_B64);
 	hlen = snprintf(out, outlen, "%" PRId64 ".", expires);
-	if (hlen < 0 || (size_t)hlen >= outlen || outlen - (size_t)hlen < b64size)
+	if (hlen < 0 || (size_t)hlen >= outlen ||
+	    outlen - (size_t)hlen < b64size)
 		return (-1);
 	if ((bin = malloc(binlen)) == NULL)
 		return (-1);
@@ -262,12 +249,13 @@ parse_value(const char *value, size_t len, size_t ptmax, int64_t *expires,
 	b64 = dot + 1;
 	b64len = len - (size_t)(b64 - value);
 	if (b64len < SEAL_B64_LEN(SEAL_OVERHEAD) ||
-	    b64len > SEAL_B64_LEN(SEAL_OVERHEAD + ptmax))
+	    b64len > SEAL_B64_LEN(SEAL_OVERHEAD + ptmax) ||
+	    !b64_only(b64, b64len))
 		return (SEAL_MALFORMED);
 	binmax = b64len / 4 * 3 + 2;
 	if ((*bin = malloc(binmax)) == NULL)
 		return (SEAL_ERROR);
-	/* No ignore set and no end pointer: any stray byte is an error. */
+	/* No end pointer: a bad length or stray bits are an error. */
 	if (sodium_base642bin(*bin, binmax, b64, b64len, NULL, binlen, NULL,
 	    SEAL_B64) != 0 || *binlen < SEAL_OVERHEAD ||
 	    *binlen - SEAL_OVERHEAD > ptmax) {

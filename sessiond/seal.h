@@ -48,7 +48,7 @@ enum seal_result {
 	SEAL_ERROR = -4,	/* bad arguments or out of memory */
 };
 
-#define SEAL_KEYS_MAX		16	/* secrets; each failed open tries all */
+#define SEAL_KEYS_MAX		16	/* a failed open tries every key */
 #define SEAL_NAME_MAX		256	/* cookie name length */
 #define SEAL_PT_MAX		(64 * 1024)	/* plaintext length */
 
@@ -91,9 +91,9 @@ size_t	seal_keys_count(const struct seal_keys *);
  * to out; returns the value's length, or -1 (bad arguments, out too
  * small, out of memory).
  */
-int	seal(const struct seal_keys *, enum seal_purpose, const char *cookie_name,
-	    int64_t expires, const void *pt, size_t ptlen, char *out,
-	    size_t outlen);
+int	seal(const struct seal_keys *, enum seal_purpose,
+	    const char *cookie_name, int64_t expires, const void *pt,
+	    size_t ptlen, char *out, size_t outlen);
 
 /*
  * Opens value (len bytes, no NUL needed) sealed for purpose and

@@ -157,8 +157,13 @@ put_groups(struct cursor *c, char *const *g, size_t n)
 		c->err = 1;
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (g[i] == NULL) {
+			c->err = 1;
+			return;
+		}
 		len += 4 + strnlen(g[i], SESSION_STR_MAX + 1);
+	}
 	if (len > SESSION_ENC_MAX) {
 		c->err = 1;
 		return;
