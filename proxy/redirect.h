@@ -21,7 +21,8 @@
  * "/\t/x", "/../x") or an http(s) URL whose host and port match
  * whitelist (its whitelist_domains; NULL: none).  0 otherwise.
  */
-int		 redirect_valid(const char *rd, const struct conf_list *whitelist);
+int		 redirect_valid(const char *rd,
+		    const struct conf_list *whitelist);
 
 /*
  * The first acceptable target of, in this order: the rd parameter
