@@ -18,6 +18,8 @@ static const char *const type_names[IMSG_TYPE_MAX] = {
 	[IMSG_DRAIN] = "IMSG_DRAIN",
 	[IMSG_PING] = "IMSG_PING",
 	[IMSG_PONG] = "IMSG_PONG",
+	[IMSG_SESSION_OPEN] = "IMSG_SESSION_OPEN",
+	[IMSG_SESSION_CLAIMS] = "IMSG_SESSION_CLAIMS",
 };
 
 const char *

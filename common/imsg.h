@@ -41,6 +41,10 @@ enum imsg_type {
 	/* any -> peer: liveness round trip */
 	IMSG_PING,
 	IMSG_PONG,
+	/* worker -> sessiond: open a session cookie (common/claims.h) */
+	IMSG_SESSION_OPEN,
+	/* sessiond -> worker: what the session says, or why not */
+	IMSG_SESSION_CLAIMS,
 	IMSG_TYPE_MAX
 };
 
