@@ -73,6 +73,19 @@ struct config {
 	struct conf_list skip_auth_regex;
 	int		 skip_auth_preflight;
 
+	/* Who may pass, and what the upstream and the client learn of them. */
+	struct conf_list email_domains;
+	struct conf_list allowed_groups;
+	int		 pass_basic_auth;
+	char		*basic_auth_password;	/* workers: for upstreams */
+	int		 pass_user_headers;
+	int		 pass_access_token;
+	int		 pass_authorization_header;
+	int		 set_xauthrequest;
+	int		 set_basic_auth;
+	int		 set_authorization_header;
+	int		 prefer_email_to_user;
+
 	/* Request log. */
 	int		 request_logging;
 	char		*request_logging_format;

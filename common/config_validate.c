@@ -115,6 +115,10 @@ config_validate(struct config *cf, struct conf_diag *diag)
 
 	if (!conf_isset(cf->client_id))
 		conf_error(diag, "client_id: required");
+	/* As oauth2-proxy: who may sign in is never left to a default. */
+	if (cf->email_domains.n == 0)
+		conf_error(diag, "email_domains: required (\"*\" allows any "
+		    "verified email)");
 	check_secrets(cf, diag);
 	check_cookie_name(diag, cf->cookie_name);
 	check_absolute(diag, "ping_path", cf->ping_path);

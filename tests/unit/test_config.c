@@ -356,7 +356,7 @@ test_unsupported_key(void **state)
 	struct fixture	*f = *state;
 	struct conf_cli	 cli;
 	char		*argv[] = { "gatehouse", "--gcp-healthchecks=true", NULL };
-	char		*envp[] = { "OAUTH2_PROXY_EMAIL_DOMAINS=*", NULL };
+	char		*envp[] = { "OAUTH2_PROXY_HTPASSWD_FILE=/x", NULL };
 	char		*noenv[] = { NULL };
 	char		*noargv[] = { "gatehouse", NULL };
 
@@ -370,7 +370,7 @@ test_unsupported_key(void **state)
 	assert_msg(f, "flag --gcp-healthchecks: not supported yet by "
 	    "gatehouse");
 	assert_int_equal(load(f, &cli, noargv, envp), -1);
-	assert_msg(f, "environment OAUTH2_PROXY_EMAIL_DOMAINS: not supported "
+	assert_msg(f, "environment OAUTH2_PROXY_HTPASSWD_FILE: not supported "
 	    "yet by gatehouse");
 }
 
@@ -542,7 +542,8 @@ good_config(struct fixture *f, const char *extra)
 	char	text[4096];
 
 	snprintf(text, sizeof(text), "client_id = \"file-id\"\n"
-	    "cookie_secret = \"" GOOD_SECRET "\"\n%s", extra);
+	    "cookie_secret = \"" GOOD_SECRET "\"\nemail_domains = [\"*\"]\n"
+	    "%s", extra);
 	return (write_file(f, "gatehouse.cfg", text, strlen(text)));
 }
 
@@ -598,7 +599,7 @@ test_env_list(void **state)
 	struct fixture	*f = *state;
 	struct conf_cli	 cli;
 	char		*argv[] = { "gatehouse", NULL };
-	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id",
+	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id", "OAUTH2_PROXY_EMAIL_DOMAINS=*",
 	    "OAUTH2_PROXY_COOKIE_SECRETS= abcdefghijklmnop ,," B64_SECRET ",",
 	    "OAUTH2_PROXY_COOKIE_SECRETS=ignored", NULL };
 
@@ -616,7 +617,7 @@ test_env_bad_bool(void **state)
 	char		*argv[] = { "gatehouse", NULL };
 	char		*bad[] = { "OAUTH2_PROXY_SANDBOX_DEBUG=yes", NULL };
 	char		*good[] = { "OAUTH2_PROXY_SANDBOX_DEBUG=T",
-	    "OAUTH2_PROXY_CLIENT_ID=id",
+	    "OAUTH2_PROXY_CLIENT_ID=id", "OAUTH2_PROXY_EMAIL_DOMAINS=*",
 	    "OAUTH2_PROXY_COOKIE_SECRET=" GOOD_SECRET, NULL };
 
 	assert_int_equal(load(f, &cli, argv, bad), -1);
@@ -631,7 +632,7 @@ test_flags(void **state)
 {
 	struct fixture	*f = *state;
 	struct conf_cli	 cli;
-	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id",
+	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id", "OAUTH2_PROXY_EMAIL_DOMAINS=*",
 	    "OAUTH2_PROXY_COOKIE_SECRET=" GOOD_SECRET,
 	    "OAUTH2_PROXY_SANDBOX_DEBUG=true", NULL };
 	char		*argv[] = { "gatehouse", "-n", "--libexec-dir=/lx",
@@ -692,7 +693,7 @@ test_secret_length(void **state)
 {
 	struct fixture	*f = *state;
 
-	assert_int_equal(parse(f, "client_id = \"id\"\ncookie_secrets = "
+	assert_int_equal(parse(f, "client_id = \"id\"\nemail_domains = [\"*\"]\ncookie_secrets = "
 	    "[\"0123456789abcdef\", \"0123456789abcdef01234567\", "
 	    "\"" GOOD_SECRET "\", \"" B64_SECRET "\", \"" B64_SECRET "=\", "
 	    "\"AAAAAAAAAAAAAAAAAAAAAA==\", \"-_-_-_-_-_-_-_-_-_-_-_-_\"]\n"),
@@ -748,7 +749,7 @@ test_secret_file_newline(void **state)
 	const char	*path;
 	char		 env[PATH_MAX + 64];
 	char		*argv[] = { "gatehouse", NULL };
-	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=x", env, NULL };
+	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=x", "OAUTH2_PROXY_EMAIL_DOMAINS=*", env, NULL };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -781,7 +782,8 @@ test_credentials(void **state)
 	struct fixture	*f = *state;
 	struct conf_cli	 cli;
 	char		 env[PATH_MAX + 64];
-	char		*argv[] = { "gatehouse", "--client-id=id", NULL };
+	char		*argv[] = { "gatehouse", "--client-id=id",
+	    "--email-domain=*", NULL };
 	char		*envp[] = { env, NULL };
 	char		*both[] = { env, "OAUTH2_PROXY_CLIENT_SECRET=given",
 	    NULL };
@@ -831,7 +833,7 @@ test_validate_all(void **state)
 	assert_int_equal(config_validate(&f->cf, &f->cap.diag), -1);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_msg(f, want[i]);
-	assert_int_equal(f->cap.diag.nerrors, 13);
+	assert_int_equal(f->cap.diag.nerrors, 14);
 }
 
 static void
@@ -855,7 +857,7 @@ test_validate_values(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		config_free(&f->cf);
 		config_init(&f->cf);
-		snprintf(text, sizeof(text), "client_id = 'i'\ncookie_secret = "
+		snprintf(text, sizeof(text), "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = "
 		    "'" GOOD_SECRET "'\n%s\n", cases[i].line);
 		assert_int_equal(parse(f, text), 0);
 		if ((config_validate(&f->cf, &f->cap.diag) == 0) != cases[i].ok)
@@ -923,7 +925,7 @@ test_validate_http(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		config_free(&f->cf);
 		config_init(&f->cf);
-		snprintf(text, sizeof(text), "client_id = 'i'\ncookie_secret = "
+		snprintf(text, sizeof(text), "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = "
 		    "'" GOOD_SECRET "'\n%s\n", cases[i].line);
 		assert_int_equal(parse(f, text), 0);
 		if ((config_validate(&f->cf, &f->cap.diag) == 0) != cases[i].ok)
@@ -957,7 +959,7 @@ test_validate_http_messages(void **state)
 	};
 	size_t		 i;
 
-	assert_int_equal(parse(f, "client_id = 'i'\ncookie_secret = '"
+	assert_int_equal(parse(f, "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = '"
 	    GOOD_SECRET "'\ntls_key_file = '/k'\ntls_min_version = 'SSL3'\n"
 	    "max_connections = -5\nmax_header_bytes = 512\nmax_headers = 0\n"
 	    "max_uri_length = 1000\nflush_interval = '0'\n"
@@ -978,7 +980,7 @@ test_validate_http_warning(void **state)
 {
 	struct fixture	*f = *state;
 
-	assert_int_equal(parse(f, "client_id = 'i'\ncookie_secret = '"
+	assert_int_equal(parse(f, "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = '"
 	    GOOD_SECRET "'\ntrusted_ips = ['10.0.0.0/8']\n"
 	    "reverse_proxy = true\n"), 0);
 	f->cap.msgs[0] = '\0';
@@ -1011,7 +1013,7 @@ test_http_sources(void **state)
 	    "--upstream", "file:///srv/#/s/", "--max-headers=50",
 	    "--client-idle-timeout=5s", "--upstream-ca-file=/ca.pem",
 	    "--reverse-proxy", NULL };
-	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id",
+	char		*envp[] = { "OAUTH2_PROXY_CLIENT_ID=id", "OAUTH2_PROXY_EMAIL_DOMAINS=*",
 	    "OAUTH2_PROXY_COOKIE_SECRET=" GOOD_SECRET,
 	    "OAUTH2_PROXY_UPSTREAMS=http://ignored/",
 	    "OAUTH2_PROXY_TRUSTED_PROXY_IPS=10.0.0.0/8, 192.168.0.0/16",
@@ -1063,7 +1065,13 @@ fill_config(struct fixture *f)
 	    "max_headers = 9\nmax_uri_length = 1024\n"
 	    "client_header_timeout = '1s'\nclient_idle_timeout = '2s'\n"
 	    "client_body_timeout = '3s'\nupstream_connect_timeout = '4s'\n"
-	    "upstream_ca_files = ['/ca.pem']\n"), 0);
+	    "upstream_ca_files = ['/ca.pem']\n"
+	    "email_domains = ['example.com']\nallowed_groups = ['g']\n"
+	    "pass_basic_auth = false\nbasic_auth_password = 'bp'\n"
+	    "pass_user_headers = false\npass_access_token = true\n"
+	    "pass_authorization_header = true\nset_xauthrequest = true\n"
+	    "set_basic_auth = true\nset_authorization_header = true\n"
+	    "prefer_email_to_user = true\n"), 0);
 }
 
 static int
@@ -1133,7 +1141,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 56);
+	assert_int_equal(nsent, 67);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);

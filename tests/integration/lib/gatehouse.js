@@ -50,6 +50,7 @@ export function baseConfig(port, dir) {
     client_id: 'gatehouse-test',
     client_secret: CLIENT_SECRET,
     cookie_secret: COOKIE_SECRET,
+    email_domains: ['*'],
     workers: 2,
     chroot_dir: path.join(dir, 'empty'),
     shutdown_timeout: '5s',
