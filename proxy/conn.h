@@ -13,6 +13,7 @@
 #include <llhttp.h>
 
 #include "child.h"
+#include "auth.h"
 #include "head.h"
 #include "http.h"
 #include "io.h"
@@ -56,6 +57,7 @@ struct conn {
 	enum body_sink		 sink;
 	int			 body_done;	/* whole request body parsed */
 	int			 paused;	/* parser stopped at a boundary */
+	int			 body_held;	/* stopped after the head */
 	int			 blocked;	/* reading stopped: backpressure */
 	int			 closing;	/* close once the answer is out */
 	int			 answered;	/* the answer is complete */
@@ -64,6 +66,9 @@ struct conn {
 	const char		*upstream_id;
 	struct fwd		*fwd;
 	struct tunnel		*tunnel;
+	int			 auth;		/* enum auth_state */
+	int			 auth_wait;	/* sessiond has the cookie */
+	struct identity		*identity;	/* the session's, if any */
 	struct http_stream	 stream;
 	int			 streaming;
 };
@@ -72,6 +77,7 @@ struct conn {
 void	http_answer_done(struct conn *);
 void	http_refuse(struct conn *, int status, const char *why);
 void	http_timer(struct conn *, int64_t ns);
+void	http_resume(struct conn *);
 void	http_close(struct conn *);
 void	http_read_pause(struct conn *, int pause);
 int	http_out_full(const struct conn *);

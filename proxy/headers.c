@@ -160,11 +160,15 @@ headers_request(struct evbuffer *out, const struct conn *c,
 
 		if (strcasecmp(name, "Host") == 0 ||
 		    header_is_hop_by_hop(name, conn) ||
-		    header_is_identity(name) || is_forwarding(name))
+		    header_is_identity(name) || is_forwarding(name) ||
+		    (c->identity != NULL && auth_sets_authorization() &&
+		    strcasecmp(name, "Authorization") == 0))
 			continue;
 		add_header(out, name, r->headers[i].value);
 	}
 	add_forwarding(out, c);
+	if (c->identity != NULL)
+		auth_headers_upstream(out, c->identity);
 	if (r->chunked)
 		add_header(out, "Transfer-Encoding", "chunked");
 	else if (r->content_length > 0 ||
@@ -198,6 +202,8 @@ headers_response(struct evbuffer *out, const struct conn *c,
 	for (i = 0; i < n; i++)
 		if (!header_is_hop_by_hop(h[i].name, conn))
 			add_header(out, h[i].name, h[i].value);
+	if (c->identity != NULL)
+		auth_headers_response(out, c->identity);
 	if (framing == FRAME_LENGTH)
 		evbuffer_add_printf(out, "Content-Length: %llu\r\n",
 		    (unsigned long long)length);

@@ -122,6 +122,9 @@ conn_free(struct conn *c)
 		proxy_abort(c);
 	if (c->tunnel != NULL)
 		tunnel_abort(c);
+	if (c->auth_wait)
+		auth_cancel(c);
+	identity_free(c->identity);
 	if (c->streaming && c->stream.done != NULL)
 		c->stream.done(c->stream.arg);
 	worker_ready_cancel(c);
@@ -331,6 +334,8 @@ conn_next(evutil_socket_t s, short ev, void *arg)
 	}
 	free(c->arena);
 	c->arena = NULL;
+	identity_free(c->identity);
+	c->identity = NULL;
 	memset(&c->req, 0, sizeof(c->req));
 	c->answered = 0;
 	c->status = 0;
@@ -339,6 +344,21 @@ conn_next(evutil_socket_t s, short ev, void *arg)
 	c->sink = BODY_NONE;
 	c->state = CONN_IDLE;
 	http_timer(c, worker->c.cf.client_idle_timeout);
+	c->paused = 0;
+	llhttp_resume(&c->parser);
+	conn_parse(c);
+}
+
+/*
+ * The session of a request with a body is known and its answer under way:
+ * the body may be read now, unless the connection closes.
+ */
+void
+http_resume(struct conn *c)
+{
+	if (!c->body_held || c->closing || c->state == CONN_TUNNEL)
+		return;
+	c->body_held = 0;
 	c->paused = 0;
 	llhttp_resume(&c->parser);
 	conn_parse(c);

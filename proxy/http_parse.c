@@ -245,7 +245,14 @@ on_headers_complete(llhttp_t *p)
 	c->state = CONN_BUSY;
 	router_dispatch(c);
 	/* Answered without the body: stop here, the connection closes. */
-	return c->closing && r->has_body ? HPE_PAUSED : 0;
+	if (c->closing && r->has_body)
+		return HPE_PAUSED;
+	/* A body waits until its session is known (http_resume). */
+	if (c->auth_wait && r->has_body) {
+		c->body_held = 1;
+		return HPE_PAUSED;
+	}
+	return 0;
 }
 
 static int

@@ -20,6 +20,8 @@
 #include "worker.h"
 
 #define PATH_NORM_MAX	8192
+#define NO_CACHE	"Cache-Control: no-cache, no-store, must-revalidate, " \
+			"max-age=0\r\nExpires: Thu, 01 Jan 1970 00:00:00 UTC\r\n"
 
 static uint64_t
 splitmix64(uint64_t *s)
@@ -151,11 +153,91 @@ to_upstream(struct conn *c)
 		proxy_start(c, u);
 }
 
+/* Signed in and allowed: on to the upstream with the identity headers. */
+static void
+after_session(struct conn *c)
+{
+	if (c->auth == AUTH_UNAVAILABLE)
+		http_respond_error(c, 503);
+	else if (c->auth != AUTH_OK)
+		http_respond_error(c, 401);
+	else if (!auth_allowed(c->identity))
+		http_respond_error(c, 403);
+	else
+		to_upstream(c);
+}
+
+/*
+ * P/auth, for nginx auth_request and alike: 202 and the identity headers,
+ * 401 without an acceptable session (401, not 403, even when the policy
+ * refuses it: nginx would otherwise not redirect to sign in), 403 when the
+ * request's own constraints refuse it.
+ */
+static void
+answer_auth(struct conn *c)
+{
+	struct evbuffer	*h;
+
+	if (c->auth == AUTH_UNAVAILABLE) {
+		http_respond_error(c, 503);
+		return;
+	}
+	if (c->auth != AUTH_OK || !auth_allowed(c->identity)) {
+		http_respond_error(c, 401);
+		return;
+	}
+	if (c->req.query != NULL &&
+	    !auth_query_allows(c->req.query, c->identity)) {
+		http_respond_error(c, 403);
+		return;
+	}
+	if ((h = evbuffer_new()) == NULL) {
+		http_respond_error(c, 500);
+		return;
+	}
+	auth_headers_response(h, c->identity);
+	evbuffer_add(h, "", 1);
+	http_respond(c, 202, NULL, (const char *)evbuffer_pullup(h, -1), "", 0);
+	evbuffer_free(h);
+}
+
+static void
+answer_userinfo(struct conn *c)
+{
+	struct evbuffer	*b;
+
+	if (c->auth != AUTH_OK || !auth_allowed(c->identity)) {
+		http_respond_error(c, c->auth == AUTH_UNAVAILABLE ? 503 : 401);
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		http_respond_error(c, 500);
+		return;
+	}
+	auth_userinfo_json(b, c->identity);
+	http_respond(c, 200, "application/json", NO_CACHE,
+	    (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
+	evbuffer_free(b);
+}
+
+/* The endpoints under proxy_prefix; sign-in itself is not here yet. */
+static void
+prefix_endpoint(struct conn *c, const char *rest)
+{
+	if (strcmp(rest, "/auth") == 0)
+		auth_session(c, answer_auth);
+	else if (strcmp(rest, "/userinfo") == 0)
+		auth_session(c, answer_userinfo);
+	else
+		http_respond_error(c, 404);
+}
+
 void
 router_dispatch(struct conn *c)
 {
 	const struct config	*cf = &worker->c.cf;
 	const char		*path = c->req.path;
+	size_t			 plen = strlen(cf->proxy_prefix);
 
 	c->trusted = cf->reverse_proxy && (c->peer_sa.ss_family == AF_UNIX ||
 	    cidr_match(rt.trusted_proxies, (struct sockaddr *)&c->peer_sa));
@@ -164,10 +246,13 @@ router_dispatch(struct conn *c)
 		    2);
 	else if (path_is(path, cf->ready_path))
 		worker_ready_check(c);
-	else if (!skip_auth(c))
-		http_respond_error(c, 401);
-	else
+	else if (strncmp(path, cf->proxy_prefix, plen) == 0 &&
+	    (path[plen] == '/' || path[plen] == '\0'))
+		prefix_endpoint(c, path + plen);
+	else if (skip_auth(c))
 		to_upstream(c);
+	else
+		auth_session(c, after_session);
 }
 
 /*

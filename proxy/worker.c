@@ -32,6 +32,8 @@ worker_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 	switch (in->hdr.type) {
 	case IMSG_PING:
 		return child_answer_ping(ch, in);
+	case IMSG_SESSION_CLAIMS:
+		return auth_claims(in);
 	case IMSG_PONG:
 		if (imsg_end(in) == -1)
 			return -1;

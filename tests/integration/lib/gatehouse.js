@@ -58,9 +58,9 @@ export function baseConfig(port, dir) {
   };
 }
 
-export function request(port, pathname, { timeout = 3000 } = {}) {
+export function request(port, pathname, { timeout = 3000, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent: false, timeout }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent: false, timeout, headers }, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));

@@ -1,0 +1,59 @@
+/*
+ * A request's session: its cookie opened by sessiond, the answer checked
+ * against the policy, and the identity headers that follow from it.
+ */
+#ifndef GH_AUTH_H
+#define GH_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/buffer.h>
+
+#include "imsg.h"
+
+struct conn;
+
+enum auth_state {
+	AUTH_NONE,		/* no session (none sent, or sessiond said no) */
+	AUTH_OK,		/* a session, not yet checked against policy */
+	AUTH_UNAVAILABLE,	/* sessiond did not answer: fail closed */
+};
+
+/* What the session says, copied out of sessiond's answer. */
+struct identity {
+	char	*user;
+	char	*email;
+	char	*preferred_username;
+	char	**groups;
+	size_t	 ngroups;
+	char	*id_token;
+	char	*access_token;
+};
+
+typedef void	(*auth_done_fn)(struct conn *);
+
+/*
+ * Looks up the request's session; done() follows with c->auth set, at
+ * once when there is no cookie, else when sessiond answers (c->auth_wait
+ * is set meanwhile).
+ */
+void	auth_session(struct conn *, auth_done_fn);
+int	auth_claims(struct imsg_in *);		/* IMSG_SESSION_CLAIMS */
+void	auth_cancel(struct conn *);
+void	identity_free(struct identity *);
+
+/* The policy: email_domains and allowed_groups; 1 when allowed. */
+int	auth_allowed(const struct identity *);
+/* P/auth's query constraints (allowed_groups, allowed_emails, ...). */
+int	auth_query_allows(const char *query, const struct identity *);
+
+/* Identity headers: to the upstream, and on the answer to the client. */
+void	auth_headers_upstream(struct evbuffer *, const struct identity *);
+void	auth_headers_response(struct evbuffer *, const struct identity *);
+int	auth_sets_authorization(void);
+
+/* P/userinfo's JSON. */
+void	auth_userinfo_json(struct evbuffer *, const struct identity *);
+
+#endif /* GH_AUTH_H */
