@@ -35,6 +35,11 @@ check_secrets(const struct config *cf, struct conf_diag *diag)
 		    "cookie_secret_file, or cookie_secrets)");
 	if (conf_isset(cf->cookie_secret))
 		check_secret(diag, "cookie_secret", cf->cookie_secret);
+	/* cookie_secret joins cookie_secrets once the load is done. */
+	if (cf->cookie_secrets.n + conf_isset(cf->cookie_secret) >
+	    SECRET_KEYS_MAX)
+		conf_error(diag, "cookie_secrets: at most %d secrets",
+		    SECRET_KEYS_MAX);
 	for (i = 0; i < cf->cookie_secrets.n; i++) {
 		snprintf(what, sizeof(what), "cookie_secrets[%zu]", i);
 		check_secret(diag, what, cf->cookie_secrets.v[i]);

@@ -6,6 +6,7 @@
 #define GH_SECRET_H
 
 #define SECRET_BYTES_MAX	32
+#define SECRET_KEYS_MAX		16	/* a cookie that fails tries them all */
 
 /*
  * oauth2-proxy's rule: trailing '=' dropped, the rest decoded as base64

@@ -102,9 +102,9 @@ seal_keys_load(const struct conf_list *secrets, struct seal_keys **out,
 		snprintf(err, errlen, "cookie_secrets: no secret");
 		return (-1);
 	}
-	if (secrets->n > SEAL_KEYS_MAX) {
+	if (secrets->n > SECRET_KEYS_MAX) {
 		snprintf(err, errlen, "cookie_secrets: more than %d secrets",
-		    SEAL_KEYS_MAX);
+		    SECRET_KEYS_MAX);
 		return (-1);
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL ||

@@ -48,7 +48,6 @@ enum seal_result {
 	SEAL_ERROR = -4,	/* bad arguments or out of memory */
 };
 
-#define SEAL_KEYS_MAX		16	/* a failed open tries every key */
 #define SEAL_NAME_MAX		256	/* cookie name length */
 #define SEAL_PT_MAX		(64 * 1024)	/* plaintext length */
 

@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "seal.h"
+#include "secret.h"
 #include "session.h"
 
 #define MINT_NAME_DEFAULT	"_oauth2_proxy"
@@ -113,7 +114,7 @@ parse_args(struct mint *mt, int argc, char **argv)
 		switch (ch) {
 		case OPT_SECRET:
 			list_add(&mt->secrets.v, &mt->secrets.n,
-			    SEAL_KEYS_MAX, "secrets", optarg);
+			    SECRET_KEYS_MAX, "secrets", optarg);
 			break;
 		case OPT_NAME:
 			mt->name = optarg;

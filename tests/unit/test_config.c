@@ -708,6 +708,27 @@ test_secret_length(void **state)
 	assert_null(strstr(f->cap.msgs, "short"));
 }
 
+/* sessiond takes at most 16 keys: -n says so, not sessiond's start. */
+static void
+test_secret_count(void **state)
+{
+	struct fixture	*f = *state;
+	char		 text[2048];
+	size_t		 off, i;
+
+	off = (size_t)snprintf(text, sizeof(text), "client_id = 'i'\n"
+	    "email_domains = ['*']\ncookie_secret = '" GOOD_SECRET "'\n"
+	    "cookie_secrets = [");
+	for (i = 0; i < 16; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    "%s'" GOOD_SECRET "'", i ? ", " : "");
+	snprintf(text + off, sizeof(text) - off, "]\n");
+	assert_int_equal(parse(f, text), 0);
+	f->cap.msgs[0] = '\0';
+	assert_int_equal(config_validate(&f->cf, &f->cap.diag), -1);
+	assert_msg(f, "cookie_secrets: at most 16 secrets");
+}
+
 static void
 test_secret_and_file(void **state)
 {
@@ -1306,6 +1327,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_length, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secret_count, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_and_file, setup,
 		    teardown),

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "seal.h"
+#include "secret.h"
 #include "session.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -582,7 +583,7 @@ test_secret_refused(void **state)
 		/* A byte libsodium 1.0.18 would read as "_". */
 		"-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-\337A=",
 	};
-	const char		*many[SEAL_KEYS_MAX + 1];
+	const char		*many[SECRET_KEYS_MAX + 1];
 	const char		*ok[] = { secret_old, "x" };
 	size_t			 i;
 
@@ -595,7 +596,7 @@ test_secret_refused(void **state)
 	for (i = 0; i < NELEM(many); i++)
 		many[i] = secret_old;
 	assert_true(keys_refused(many, NELEM(many)));
-	assert_false(keys_refused(many, SEAL_KEYS_MAX));
+	assert_false(keys_refused(many, SECRET_KEYS_MAX));
 }
 
 static void
