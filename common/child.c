@@ -74,8 +74,11 @@ recv_config(struct child *c)
 			if (config_recv_key(&c->cf, &in) == -1)
 				fatalx("config: malformed key from parent");
 		} else if (in.hdr.type == IMSG_CONF_DONE &&
-		    imsg_end(&in) == 0)
+		    imsg_end(&in) == 0) {
+			/* The slice may have carried secrets: none stays here. */
+			explicit_bzero(buf, sizeof(buf));
 			return;
+		}
 		else
 			fatalx("config: unexpected %s from parent",
 			    imsg_type_name(in.hdr.type));

@@ -190,6 +190,18 @@ static const struct sc_rule sc_unix_out[] = {
 	SC_END
 };
 
+/*
+ * Keys in libsodium's guarded memory (sodium_malloc): mapped, locked and
+ * made read-only before the sandbox.  When sessiond stops, sodium_free()
+ * makes the pages writable (sc_base), wipes them and unlocks them.
+ * munlock can only give up a lock the process holds, so no argument rule
+ * narrows it; mlock stays refused, since no key is made after the drop.
+ */
+static const struct sc_rule sc_locked_keys[] = {
+	ALLOW(munlock),
+	SC_END
+};
+
 #ifdef GH_SANITIZE
 /*
  * The ASan/UBSan runtime (make asan).  Its _exit() interceptor looks at
@@ -221,7 +233,8 @@ static const struct sc_role {
 	{ ROLE_AUTHD,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
 			   sc_tcp_out, sc_udp_out, sc_no_files, SC_SANITIZE } },
 	{ ROLE_SESSIOND, { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_tcp_out, sc_unix_out, sc_no_files, SC_SANITIZE } },
+			   sc_tcp_out, sc_unix_out, sc_locked_keys, sc_no_files,
+			   SC_SANITIZE } },
 };
 
 static void

@@ -3,14 +3,14 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, readSync, readFileSync, closeSync } from 'node:fs';
 import {
-  Gatehouse, ensureUsers, until, request, sleep, CLIENT_SECRET, COOKIE_SECRET,
+  Gatehouse, ensureUsers, until, request, sleep, CLIENT_SECRET, COOKIE_SECRET, OLDER_SECRETS,
 } from './lib/gatehouse.js';
 
 let gh;
 
 before(async () => {
   ensureUsers();
-  gh = await new Gatehouse().start();
+  gh = await new Gatehouse({ config: { cookie_secrets: OLDER_SECRETS } }).start();
 });
 after(async () => { await gh?.stop(); });
 
@@ -77,7 +77,8 @@ test('the client secret is only in authd; no child keeps the cookie secret', () 
     assert.ok(mem.length > 0, `read memory of ${k.name}`);
     assert.equal(mem.includes(CLIENT_SECRET), k.name === 'gatehouse-authd',
       `client secret in ${k.name}: ${mem.includes(CLIENT_SECRET)}`);
-    assert.equal(mem.includes(COOKIE_SECRET), false, `cookie secret in ${k.name}`);
+    for (const secret of [COOKIE_SECRET, ...OLDER_SECRETS])
+      assert.equal(mem.includes(secret), false, `a cookie secret in ${k.name}`);
   }
 });
 

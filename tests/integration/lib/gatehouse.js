@@ -14,6 +14,7 @@ export const USERS = ['gatehouse-proxy', 'gatehouse-auth', 'gatehouse-session'];
 
 export const CLIENT_SECRET = 'client-secret-4f1d2e9a7c3b5d60';
 export const COOKIE_SECRET = 'cookie-secret-0123456789abcdef!!';
+export const OLDER_SECRETS = ['older-secret-one-0123456789abcd!', 'older-secret-two-0123456789abcd!'];
 
 // The three system users the sandbox drops to.
 export function ensureUsers() {
