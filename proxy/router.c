@@ -316,6 +316,10 @@ router_log(struct conn *c)
 	memset(&e, 0, sizeof(e));
 	e.client = client_ip(c, ip, sizeof(ip));
 	e.request_id = request_id(c, id, sizeof(id));
+	/* As oauth2-proxy: the email, else the user. */
+	if (c->identity != NULL)
+		e.username = c->identity->email != NULL ? c->identity->email :
+		    c->identity->user;
 	e.host = r->host != NULL ? r->host : "";
 	e.method = r->method != NULL ? r->method : "-";
 	e.upstream = c->upstream_id;

@@ -148,3 +148,10 @@ test('sessiond gone: protected requests fail closed (never 202), then recover', 
   }
   await until(async () => (await get('/oauth2/auth', c)).status === 202, { what: '202 again' });
 });
+
+test('the request log names the signed-in user', async () => {
+  const before = gh.log.length;
+  assert.equal((await get('/app?logged=1', mint(ALICE))).status, 200);
+  await until(() => /- alice@example\.com \[.*"\/app\?logged=1"/.test(gh.log.slice(before)),
+    { what: `a log line with the user\n${gh.log.slice(before)}` });
+});
