@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "b64.h"
 #include "jwt.h"
 
 #define KID_MAX		256		/* a kid we keep */
@@ -124,22 +125,6 @@ alg_lookup(const char *name)
 
 /* --- base64url -------------------------------------------------------- */
 
-static int
-b64u_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 /*
  * Whether s[0..n) is canonical unpadded base64url: nothing but the
  * alphabet, a possible length, and the unused bits of the last
@@ -154,11 +139,11 @@ b64u_canonical(const char *s, size_t n)
 	if (n % 4 == 1)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (b64u_value((unsigned char)s[i]) == -1)
+		if (b64_digit((unsigned char)s[i], 1) == -1)
 			return 0;
 	if (n % 4 == 0)
 		return 1;
-	return (b64u_value((unsigned char)s[n - 1]) &
+	return (b64_digit((unsigned char)s[n - 1], 1) &
 	    (n % 4 == 2 ? 0x0f : 0x03)) == 0;
 }
 
@@ -181,7 +166,7 @@ b64u_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 	if ((o = malloc(n / 4 * 3 + 3)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((v = b64u_value((unsigned char)s[i])) == -1)
+		if ((v = b64_digit((unsigned char)s[i], 1)) == -1)
 			goto bad;
 		acc = (acc << 6) | (unsigned int)v;
 		bits += 6;

@@ -1,28 +1,12 @@
 #include <string.h>
 
+#include "b64.h"
 #include "secret.h"
 
 static int
 len_ok(size_t n)
 {
 	return n == 16 || n == 24 || n == 32;
-}
-
-/* A base64 digit of the URL (url = 1) or the standard alphabet; or -1. */
-static int
-b64val(char c, int url)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (url ? '-' : '+'))
-		return 62;
-	if (c == (url ? '_' : '/'))
-		return 63;
-	return -1;
 }
 
 /* Decodes n digits of one alphabet; -1 when anything else is there. */
@@ -36,7 +20,7 @@ b64_decode(const char *s, size_t n, int url, unsigned char *out)
 	if (n % 4 == 1 || (n / 4) * 3 + 2 > SECRET_BYTES_MAX + 2)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((v = b64val(s[i], url)) == -1)
+		if ((v = b64_digit((unsigned char)s[i], url)) == -1)
 			return -1;
 		acc = (acc << 6) | (unsigned)v;
 		if ((bits += 6) >= 8) {
