@@ -1,11 +1,24 @@
 /*
- * Base64 digits, for the few places that must check base64 text before
- * anything decodes it (cookie secrets, JOSE members).
+ * Base64 for the places that must check it strictly, or fast, before
+ * anything else reads it: cookie secrets, sealed cookies, JOSE members.
+ * The text is not secret anywhere it is used, so no constant time.
  */
 #ifndef GH_B64_H
 #define GH_B64_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 /* The value of c as a digit of the URL alphabet (url) or the standard one. */
 int	b64_digit(int c, int url);
+
+/*
+ * Decodes n digits of one alphabet, without padding.  strict: stray bits
+ * in the last digit are an error, so each value has one spelling; else
+ * they are ignored, as Go does.  Returns the length, or -1 (bad digit,
+ * impossible length, or more than outmax bytes).
+ */
+ssize_t	b64_decode(const char *s, size_t n, int url, int strict,
+	    unsigned char *out, size_t outmax);
 
 #endif /* GH_B64_H */
