@@ -265,6 +265,7 @@ chan_read_cb(evutil_socket_t fd, short ev, void *arg)
 		if (n <= 0) {
 			if (n == -1)
 				log_warn("chan %s: receive", c->peer);
+			c->proto_error = n == -1 && errno == EPROTO;
 			chan_fail(c);
 			return;
 		}
@@ -276,6 +277,7 @@ chan_read_cb(evutil_socket_t fd, short ev, void *arg)
 			    c->peer, imsg_type_name(in.hdr.type), n);
 			if (rfd != -1)
 				close(rfd);
+			c->proto_error = 1;
 			chan_fail(c);
 			return;
 		}

@@ -34,6 +34,7 @@ struct chan {
 	int			 fd;
 	const char		*peer;		/* for logs: "authd", "proxy 3" */
 	int			 accept_fds;	/* parent channels only */
+	int			 proto_error;	/* closed for what the peer sent */
 	struct event		*ev_read;
 	struct event		*ev_write;
 	TAILQ_HEAD(, chan_msg)	 outq;

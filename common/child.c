@@ -109,6 +109,21 @@ test_sandbox(evutil_socket_t sig, short ev, void *arg)
 	(void)mkdir("/gatehouse-sandbox-test", 0700);
 	log_warnx("test hook: mkdir was not refused");
 }
+
+/* Test builds only: SIGWINCH makes a worker send its peers garbage. */
+static void
+test_garbage(evutil_socket_t sig, short ev, void *arg)
+{
+	struct child	*c = arg;
+	size_t		 i;
+
+	(void)sig;
+	(void)ev;
+	log_info("test hook: sending a parent's message to every peer");
+	for (i = 0; i < CHILD_MAX_PEERS; i++)
+		if (c->peers[i].chan != NULL)
+			chan_sendv(c->peers[i].chan, IMSG_CONF_DONE, 0);
+}
 #endif
 
 void
@@ -134,7 +149,8 @@ child_init(struct child *c, enum gh_role role, int argc, char **argv)
 		fatalx("signal set-up failed");
 #ifdef GH_TEST_HOOKS
 	if (event_add(evsignal_new(c->base, SIGUSR2, test_sandbox, NULL),
-	    NULL) == -1)
+	    NULL) == -1 || (role == ROLE_PROXY && event_add(evsignal_new(
+	    c->base, SIGWINCH, test_garbage, c), NULL) == -1))
 		fatalx("test hook set-up failed");
 #endif
 }
@@ -271,12 +287,26 @@ peer_slot(uint32_t role, uint32_t instance)
 	return role == ROLE_AUTHD ? PROXY_MAX_WORKERS : PROXY_MAX_WORKERS + 1;
 }
 
+/*
+ * A worker that sent garbage is not to be trusted with a new channel:
+ * the parent replaces it.  IMSG_PEER_BAD body: u32 worker instance, u32
+ * its serial, so a late report cannot hit the worker's successor.
+ */
 static void
 peer_closed(struct chan *ch, void *arg)
 {
 	struct peer	*p = arg;
+	struct imsg_out	 m;
 
 	log_debug("channel to %s closed", ch->peer);
+	if (ch->proto_error && p->role == ROLE_PROXY &&
+	    p->child->parent != NULL) {
+		imsg_compose(&m, IMSG_PEER_BAD, 0);
+		imsg_add_u32(&m, p->instance);
+		imsg_add_u32(&m, p->serial);
+		if (chan_send(p->child->parent, &m) == -1)
+			log_warnx("cannot ask for %s to be replaced", ch->peer);
+	}
 	chan_free(ch);
 	p->chan = NULL;
 }
@@ -294,23 +324,27 @@ peer_title(uint32_t role)
 	}
 }
 
-/* IMSG_CHAN_PEER body: u32 role of the peer, u32 its instance; fd attached. */
+/*
+ * IMSG_CHAN_PEER body: u32 role of the peer, u32 its instance, u32 which
+ * start of that instance it is; fd attached.
+ */
 static int
 child_add_peer(struct child *c, struct imsg_in *in, int *fd)
 {
 	struct peer	*p;
-	uint32_t	 role, inst;
+	uint32_t	 role, inst, serial;
 	size_t		 slot;
 
 	if (*fd == -1 || imsg_get_u32(in, &role) == -1 ||
-	    imsg_get_u32(in, &inst) == -1 || imsg_end(in) == -1 ||
-	    !peer_allowed(c, role, inst))
+	    imsg_get_u32(in, &inst) == -1 || imsg_get_u32(in, &serial) == -1 ||
+	    imsg_end(in) == -1 || !peer_allowed(c, role, inst))
 		return -1;
 	slot = peer_slot(role, inst);
 	p = &c->peers[slot];
 	chan_free(p->chan);
 	p->role = role;
 	p->instance = inst;
+	p->serial = serial;
 	p->child = c;
 	snprintf(c->peer_names[slot], sizeof(c->peer_names[slot]), "%s %u",
 	    peer_title(role), inst);

@@ -17,6 +17,7 @@
 struct peer {
 	uint32_t		 role;
 	uint32_t		 instance;
+	uint32_t		 serial;	/* which start of that instance */
 	struct chan		*chan;
 	struct child		*child;
 };

@@ -41,6 +41,8 @@ enum imsg_type {
 	/* any -> peer: liveness round trip */
 	IMSG_PING,
 	IMSG_PONG,
+	/* authd/sessiond -> parent: a worker sent garbage, replace it */
+	IMSG_PEER_BAD,
 	/* worker -> sessiond: open a session cookie (common/claims.h) */
 	IMSG_SESSION_OPEN,
 	/* sessiond -> worker: what the session says, or why not */

@@ -45,6 +45,7 @@ struct proc {
 	const struct proc_kind	*kind;
 	uint32_t		 instance;
 	pid_t			 pid;		/* 0: not running */
+	uint32_t		 serial;	/* starts so far */
 	struct chan		*chan;
 	struct gen		*gen;
 	int			 acked;

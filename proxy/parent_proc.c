@@ -235,6 +235,7 @@ send_peer_end(struct proc *to, const struct proc *other, int fd)
 	imsg_compose(&m, IMSG_CHAN_PEER, 0);
 	imsg_add_u32(&m, other->kind->role);
 	imsg_add_u32(&m, other->instance);
+	imsg_add_u32(&m, other->serial);
 	return chan_send_fd(to->chan, &m, fd);
 }
 
@@ -271,6 +272,32 @@ proc_wire(struct proc *p)
 	}
 }
 
+/* authd or sessiond closed a worker's channel for what it sent: replace it. */
+static int
+replace_worker(struct proc *from, struct imsg_in *in)
+{
+	struct gen	*g = from->gen;
+	struct proc	*w;
+	uint32_t	 inst, serial;
+	size_t		 i;
+	char		 s[16];
+
+	if (from->kind->role == ROLE_PROXY || imsg_get_u32(in, &inst) == -1 ||
+	    imsg_get_u32(in, &serial) == -1 || imsg_end(in) == -1)
+		return -1;
+	for (i = 0; i < g->nprocs; i++) {
+		w = &g->procs[i];
+		if (w->kind->role != ROLE_PROXY || w->instance != inst ||
+		    w->serial != serial || w->pid == 0)
+			continue;
+		snprintf(s, sizeof(s), "%u", inst);
+		log_audit("worker_replaced", "instance", s, "reported_by",
+		    role_name(from->kind->role), NULL);
+		kill(w->pid, SIGKILL);
+	}
+	return 0;
+}
+
 static int
 parent_dispatch_child(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 {
@@ -280,6 +307,8 @@ parent_dispatch_child(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 
 	(void)ch;
 	(void)fd;
+	if (in->hdr.type == IMSG_PEER_BAD)
+		return replace_worker(p, in);
 	if (in->hdr.type != IMSG_CONF_ACK || imsg_end(in) == -1 || p->acked)
 		return -1;
 	p->acked = 1;
@@ -323,6 +352,7 @@ proc_spawn(struct proc *p)
 	}
 	close(sv[1]);
 	p->pid = pid;
+	p->serial++;
 	p->acked = 0;
 	p->started = time(NULL);
 	p->chan = chan_new(parent_base(), sv[0], p->name, 0,

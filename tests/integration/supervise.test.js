@@ -155,3 +155,22 @@ test('authd crashing again and again stops gatehouse with exit 1', async () => {
     await gh.stop();
   }
 });
+
+test('a worker that sends authd and sessiond garbage is cut off and replaced', async () => {
+  ensureUsers();
+  const gh = await new Gatehouse({ config: { workers: 1 } }).start();
+  try {
+    const worker = gh.childrenNamed('gatehouse-proxy')[0];
+    const others = gh.children().filter((k) => k.name !== 'gatehouse-proxy').map((k) => k.pid).sort();
+    const before = gh.log.length;
+    process.kill(worker.pid, 'SIGWINCH');
+    await until(() => /event=worker_replaced instance="0" reported_by="gatehouse-(authd|sessiond)"/.test(gh.log.slice(before)),
+      { what: `worker_replaced\n${gh.log.slice(before)}` });
+    await until(() => gh.childrenNamed('gatehouse-proxy').some((k) => k.pid !== worker.pid), { what: 'a new worker' });
+    await gh.waitReady();
+    // authd and sessiond went on: they never go down because of a worker.
+    assert.deepEqual(gh.children().filter((k) => k.name !== 'gatehouse-proxy').map((k) => k.pid).sort(), others);
+  } finally {
+    await gh.stop();
+  }
+});
