@@ -104,9 +104,10 @@ auth_session(struct conn *c, auth_done_fn done)
 	struct imsg_out		 m;
 	struct chan		*sd;
 	struct auth_wait	*w;
+	int			 n;
 
 	c->auth = AUTH_NONE;
-	if (session_cookie(c, cookie, sizeof(cookie)) <= 0) {
+	if ((n = session_cookie(c, cookie, sizeof(cookie))) <= 0) {
 		done(c);
 		return;
 	}
@@ -129,7 +130,8 @@ auth_session(struct conn *c, auth_done_fn done)
 		c->auth = AUTH_UNAVAILABLE;
 		done(c);
 	}
-	explicit_bzero(cookie, sizeof(cookie));
+	/* Only what this cookie used: the whole buffer is 64 KiB a request. */
+	explicit_bzero(cookie, (size_t)n);
 }
 
 static char *

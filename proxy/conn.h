@@ -105,9 +105,7 @@ void	proxy_abort(struct conn *);
 void	tunnel_start(struct conn *, struct io *up);
 void	tunnel_abort(struct conn *);
 
-/* headers.c, http_parse.c */
-int	header_is_hop_by_hop(const char *name, const char *connection);
-int	header_is_identity(const char *name);
+/* http_parse.c, used by headers.c too */
 int	header_token_has(const char *list, const char *token);
 
 #endif /* GH_CONN_H */

@@ -60,7 +60,7 @@ in_list(const char *norm, const char *const *list)
 	return 0;
 }
 
-int
+static int
 header_is_identity(const char *name)
 {
 	char	n[NAME_MAX_CMP];
@@ -73,17 +73,21 @@ header_is_identity(const char *name)
 static int
 is_forwarding(const char *name)
 {
-	char	n[NAME_MAX_CMP], rip[NAME_MAX_CMP];
+	static char	rip[NAME_MAX_CMP];
+	static int	rip_ok = -1;
+	char		n[NAME_MAX_CMP];
 
 	if (normalise(name, n) == -1)
 		return 0;
 	if (in_list(n, forwarding))
 		return 1;
-	return normalise(worker->c.cf.real_client_ip_header, rip) == 0 &&
-	    strcmp(n, rip) == 0;
+	/* The worker's config never changes: normalise it once. */
+	if (rip_ok == -1)
+		rip_ok = normalise(worker->c.cf.real_client_ip_header, rip) == 0;
+	return rip_ok && strcmp(n, rip) == 0;
 }
 
-int
+static int
 header_is_hop_by_hop(const char *name, const char *connection)
 {
 	char	n[NAME_MAX_CMP];

@@ -44,18 +44,6 @@ http_req(const struct conn *c)
 }
 
 const char *
-http_peer(const struct conn *c)
-{
-	return c->peer;
-}
-
-int
-http_is_tls(const struct conn *c)
-{
-	return c->tls;
-}
-
-const char *
 http_reason(int status)
 {
 	switch (status) {

@@ -47,10 +47,6 @@ const struct http_request *http_req(const struct conn *);
 /* The first header of that name (case-insensitive), or NULL. */
 const char	*http_header_get(const struct http_request *, const char *);
 
-/* The client's address as text, and whether it came over TLS. */
-const char	*http_peer(const struct conn *);
-int		 http_is_tls(const struct conn *);
-
 /*
  * A complete local answer.  extra is NULL or header lines, each ending in
  * CRLF.  A request body not yet read is not read: the connection closes
