@@ -2,9 +2,6 @@
  * OpenID Provider metadata (Discovery 1.0): the fields authd uses, each
  * checked, and the signing algorithms cut down to the ones we verify.
  */
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +11,8 @@
 #include <jansson.h>
 
 #include "discovery.h"
+#include "idp_url.h"
 
-#define HOST_MAX	253		/* DNS name, RFC 1035 */
-#define PORT_MAX	65535
 #define METHODS_MAX	64		/* entries read from a methods list */
 
 /* What cjose verifies and we accept: never "none", never HMAC. */
@@ -25,9 +21,6 @@ static const char *const	allowed_algs[] = {
 	"PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512",
 };
-
-static const char	host_chars[] = "abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
 
 static int __attribute__((format(printf, 3, 4)))
 disc_error(char *err, size_t errlen, const char *fmt, ...)
@@ -53,130 +46,6 @@ discovery_alg_supported(const char *alg)
 	return 0;
 }
 
-/* 127.0.0.0/8, ::1 and "localhost" (host without brackets). */
-static int
-host_is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
-/* A port: 1 to 5 digits, 1..65535. */
-static int
-port_ok(const char *p, size_t n)
-{
-	unsigned long	v = 0;
-	size_t		i;
-
-	if (n == 0 || n > 5)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned long)(p[i] - '0');
-	}
-	return v >= 1 && v <= PORT_MAX;
-}
-
-/*
- * Checks the authority auth[0..n) and copies its host, brackets removed,
- * to host.  Returns 0 or -1 with *why set.
- */
-static int
-authority_host(const char *auth, size_t n, char *host, size_t hostlen,
-    const char **why)
-{
-	struct in6_addr	 a6;
-	const char	*h, *rest, *end;
-	size_t		 hn, rn;
-	int		 v6 = 0;
-
-	if (memchr(auth, '@', n) != NULL) {
-		*why = "user information in URL";
-		return -1;
-	}
-	if (n > 0 && auth[0] == '[') {
-		if ((end = memchr(auth, ']', n)) == NULL) {
-			*why = "unterminated IPv6 literal";
-			return -1;
-		}
-		h = auth + 1;
-		hn = (size_t)(end - h);
-		rest = end + 1;
-		v6 = 1;
-	} else {
-		h = auth;
-		end = memchr(auth, ':', n);
-		hn = end != NULL ? (size_t)(end - auth) : n;
-		rest = auth + hn;
-	}
-	rn = (size_t)(auth + n - rest);
-	if (hn == 0 || hn > HOST_MAX || hn >= hostlen) {
-		*why = "empty or too long host";
-		return -1;
-	}
-	memcpy(host, h, hn);
-	host[hn] = '\0';
-	if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 :
-	    strspn(host, host_chars) != hn) {
-		*why = "bad host";
-		return -1;
-	}
-	if (rn > 0 && (rest[0] != ':' || !port_ok(rest + 1, rn - 1))) {
-		*why = "bad port";
-		return -1;
-	}
-	return 0;
-}
-
-int
-discovery_url_ok(const char *url, const char **why)
-{
-	char		 host[HOST_MAX + 1];
-	const char	*auth;
-	size_t		 i, len, n;
-	int		 tls;
-
-	len = strlen(url);
-	if (len == 0 || len > DISCOVERY_URL_MAX) {
-		*why = "empty or too long";
-		return 0;
-	}
-	for (i = 0; i < len; i++) {
-		if (url[i] <= 0x20 || url[i] >= 0x7f || url[i] == '\\') {
-			*why = "space, control, backslash or non-ASCII "
-			    "character";
-			return 0;
-		}
-	}
-	if (strncasecmp(url, "https://", 8) == 0) {
-		tls = 1;
-		auth = url + 8;
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		tls = 0;
-		auth = url + 7;
-	} else {
-		*why = "not an https:// URL";
-		return 0;
-	}
-	n = strcspn(auth, "/?#");
-	if (authority_host(auth, n, host, sizeof(host), why) == -1)
-		return 0;
-	if (!tls && !host_is_loopback(host)) {
-		*why = "http:// is allowed only to a loopback host";
-		return 0;
-	}
-	return 1;
-}
-
 /*
  * The string member name of o, as a new string, checked as a URL.
  * Returns 0, 1 when absent and optional, or -1 with err set.
@@ -196,7 +65,7 @@ get_url(json_t *o, const char *name, int required, char **out, char *err,
 	}
 	if (!json_is_string(v))
 		return disc_error(err, errlen, "%s: not a string", name);
-	if (!discovery_url_ok(json_string_value(v), &why))
+	if (!idp_url_ok(json_string_value(v), &why))
 		return disc_error(err, errlen, "%s: %s", name, why);
 	if ((*out = strdup(json_string_value(v))) == NULL)
 		return disc_error(err, errlen, "%s: out of memory", name);

@@ -4,12 +4,7 @@
  * section 3), parsed and checked into what authd needs.  Pure: the caller
  * fetches the document and decides what to do with an error.
  *
- * Endpoints must be https:// URLs.  http:// is accepted only when the host
- * is a loopback address (127.0.0.0/8, ::1) or "localhost": the test suite
- * and `make demo` run their OpenID Provider on this machine without TLS,
- * and a loopback connection never leaves it.  Any other http:// endpoint,
- * user information in a URL, or a URL with spaces or control characters
- * is refused.
+ * Endpoints must pass idp_url_ok (common/idp_url.h).
  */
 #ifndef GH_DISCOVERY_H
 #define GH_DISCOVERY_H
@@ -17,7 +12,6 @@
 #include <stddef.h>
 
 #define DISCOVERY_MAX_SIZE	(256 * 1024)	/* the whole document */
-#define DISCOVERY_URL_MAX	2048		/* each endpoint URL */
 #define DISCOVERY_ALGS_MAX	16		/* algorithms we keep */
 
 struct oidc_discovery {
@@ -63,11 +57,5 @@ void	discovery_free(struct oidc_discovery *);
 
 /* Whether alg is one gatehouse verifies ID tokens with. */
 int	discovery_alg_supported(const char *alg);
-
-/*
- * Whether url is an acceptable endpoint: https://, or http:// to a
- * loopback host.  On refusal, why is set to a short reason.
- */
-int	discovery_url_ok(const char *url, const char **why);
 
 #endif /* GH_DISCOVERY_H */

@@ -40,16 +40,11 @@ claims_parse_open(struct imsg_in *in, uint32_t *wants, const char **cookie)
 	return 0;
 }
 
-int
-claims_compose(struct imsg_out *m, uint64_t id, uint32_t result,
-    const struct claims *c)
+void
+claims_add(struct imsg_out *m, const struct claims *c)
 {
 	size_t	i;
 
-	imsg_compose(m, IMSG_SESSION_CLAIMS, id);
-	imsg_add_u32(m, result);
-	if (result != CLAIMS_OK)
-		return imsg_close(m);
 	imsg_add_string(m, c->user);
 	imsg_add_string(m, c->email);
 	imsg_add_string(m, c->preferred_username);
@@ -61,6 +56,16 @@ claims_compose(struct imsg_out *m, uint64_t id, uint32_t result,
 	imsg_add_u64(m, (uint64_t)c->refresh_due);
 	imsg_add_string(m, c->id_token);
 	imsg_add_string(m, c->access_token);
+}
+
+int
+claims_compose(struct imsg_out *m, uint64_t id, uint32_t result,
+    const struct claims *c)
+{
+	imsg_compose(m, IMSG_SESSION_CLAIMS, id);
+	imsg_add_u32(m, result);
+	if (result == CLAIMS_OK)
+		claims_add(m, c);
 	return imsg_close(m);
 }
 
@@ -76,15 +81,11 @@ get_time(struct imsg_in *in, int64_t *t)
 }
 
 int
-claims_parse(struct imsg_in *in, uint32_t *result, struct claims *c)
+claims_get(struct imsg_in *in, struct claims *c)
 {
 	uint32_t	n, i;
 
 	memset(c, 0, sizeof(*c));
-	if (imsg_get_u32(in, result) == -1)
-		return -1;
-	if (*result != CLAIMS_OK)
-		return imsg_end(in);
 	if (imsg_get_string(in, &c->user) == -1 ||
 	    imsg_get_string(in, &c->email) == -1 ||
 	    imsg_get_string(in, &c->preferred_username) == -1 ||
@@ -99,6 +100,17 @@ claims_parse(struct imsg_in *in, uint32_t *result, struct claims *c)
 	    get_time(in, &c->refresh_due) == -1 ||
 	    imsg_get_string(in, &c->id_token) == -1 ||
 	    imsg_get_string(in, &c->access_token) == -1)
+		return -1;
+	return 0;
+}
+
+int
+claims_parse(struct imsg_in *in, uint32_t *result, struct claims *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (imsg_get_u32(in, result) == -1)
+		return -1;
+	if (*result == CLAIMS_OK && claims_get(in, c) == -1)
 		return -1;
 	return imsg_end(in);
 }

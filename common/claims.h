@@ -58,4 +58,8 @@ int	claims_compose(struct imsg_out *, uint64_t id, uint32_t result,
 	    const struct claims *);
 int	claims_parse(struct imsg_in *, uint32_t *result, struct claims *);
 
+/* The claims fields alone, for messages that carry claims among others. */
+void	claims_add(struct imsg_out *, const struct claims *);
+int	claims_get(struct imsg_in *, struct claims *);
+
 #endif /* GH_CLAIMS_H */

@@ -93,16 +93,61 @@ struct config {
 	int		 silence_ping_logging;
 	char		*request_id_header;
 
-	/* Provider: passed to authd, used from the sign-in release on. */
+	/* Provider: authd talks to it; workers only name it. */
+	char		*provider;
+	char		*provider_display_name;
 	char		*client_id;
 	char		*client_secret;		/* authd only */
 	char		*client_secret_file;	/* parent reads it */
+	struct conf_list provider_ca_files;	/* authd reads them */
+	char		*oidc_issuer_url;
+	int		 skip_oidc_discovery;
+	char		*login_url;
+	char		*redeem_url;
+	char		*profile_url;
+	char		*oidc_jwks_url;
+	char		*scope;
+	char		*prompt;
+	char		*approval_prompt;
+	char		*acr_values;
+	char		*code_challenge_method;
+	char		*backend_logout_url;
+	char		*oidc_email_claim;
+	char		*oidc_groups_claim;
+	char		*user_id_claim;
+	struct conf_list oidc_extra_audiences;
+	int		 insecure_oidc_allow_unverified_email;
+	int		 insecure_oidc_skip_issuer_verification;
+	int		 insecure_oidc_skip_nonce;
+
+	/* Sign-in: where browsers go, and what they see. */
+	char		*redirect_url;
+	struct conf_list whitelist_domains;
+	struct conf_list api_routes;
+	int		 skip_provider_button;
+	int		 force_json_errors;
+	char		*custom_templates_dir;
+	char		*custom_sign_in_logo;
+	char		*banner;
+	char		*footer;
 
 	/* Cookie: secrets go to sessiond only. */
 	char		*cookie_name;
 	char		*cookie_secret;
 	char		*cookie_secret_file;
 	struct conf_list cookie_secrets;	/* own: first seals, all open */
+	struct conf_list cookie_domains;
+	char		*cookie_path;
+	int64_t		 cookie_expire;		/* ns; 0: browser session */
+	int64_t		 cookie_refresh;	/* ns; 0: never */
+	int		 cookie_secure;
+	int		 cookie_httponly;
+	char		*cookie_samesite;
+	int		 cookie_csrf_per_request;
+	int64_t		 cookie_csrf_expire;	/* ns */
+	char		*cookie_csrf_samesite;
+	char		*session_store_type;
+	int		 session_cookie_minimal;
 
 	/* gatehouse's own keys. */
 	int64_t		 workers;		/* 0: one per CPU */

@@ -80,6 +80,9 @@ void	conf_list_free(struct conf_list *, int);
 /* config_validate_http.c */
 void	conf_validate_http(const struct config *, struct conf_diag *);
 
+/* config_validate_signin.c */
+void	conf_validate_signin(const struct config *, struct conf_diag *);
+
 /* config_load.c */
 int	conf_read_file(struct conf_diag *, const char *, const char *, size_t,
 	    char **, size_t *, int);

@@ -142,5 +142,6 @@ config_validate(struct config *cf, struct conf_diag *diag)
 	check_oneof(diag, "log_level", cf->log_level, levels);
 	check_log_file(diag, cf->log_file);
 	conf_validate_http(cf, diag);
+	conf_validate_signin(cf, diag);
 	return (diag->nerrors == nerrors ? 0 : -1);
 }

@@ -47,6 +47,21 @@ enum imsg_type {
 	IMSG_SESSION_OPEN,
 	/* sessiond -> worker: what the session says, or why not */
 	IMSG_SESSION_CLAIMS,
+	/* authd -> worker: the answer to a PING while authd cannot sign in */
+	IMSG_NOT_READY,
+	/* worker <-> authd: sign-in and refresh (common/login.h) */
+	IMSG_LOGIN_START,
+	IMSG_LOGIN_URL,
+	IMSG_LOGIN_FINISH,
+	IMSG_SESSION_REFRESH,
+	IMSG_LOGIN_DONE,
+	IMSG_LOGOUT,
+	IMSG_LOGOUT_DONE,
+	/* authd <-> sessiond: seal and open cookie values (common/login.h) */
+	IMSG_SEAL,
+	IMSG_SEALED,
+	IMSG_UNSEAL,
+	IMSG_UNSEALED,
 	IMSG_TYPE_MAX
 };
 

@@ -14,7 +14,7 @@ function conf(name, text) {
   return p;
 }
 
-const GOOD = `client_id = "x"\nclient_secret = "${CLIENT_SECRET}"\ncookie_secret = "${COOKIE_SECRET}"\nemail_domains = ["*"]\n`;
+const GOOD = `provider = "oidc"\noidc_issuer_url = "https://idp.example"\nclient_id = "x"\nclient_secret = "${CLIENT_SECRET}"\ncookie_secret = "${COOKIE_SECRET}"\nemail_domains = ["*"]\n`;
 
 test('the shipped example config is valid', () => {
   const r = run(['-n', '-c', path.join(SRC, 'etc/gatehouse.conf.example')]);
@@ -34,11 +34,11 @@ test('--version prints the version and exits 0', () => {
 });
 
 const BAD = [
-  ['unterminated string', `${GOOD}cookie_name = "abc\n`, /bad\.conf:5/],
-  ['unknown key', `${GOOD}no_such_key = "x"\n`, /bad\.conf:5.*no_such_key/],
+  ['unterminated string', `${GOOD}cookie_name = "abc\n`, /bad\.conf:7/],
+  ['unknown key', `${GOOD}no_such_key = "x"\n`, /bad\.conf:7.*no_such_key/],
   ['not supported yet', `${GOOD}metrics_address = ":9100"\n`, /metrics_address.*not supported yet/],
-  ['wrong type', `${GOOD}workers = "two"\n`, /bad\.conf:5.*workers/],
-  ['duplicate key', `${GOOD}client_id = "y"\n`, /bad\.conf:5.*client_id/],
+  ['wrong type', `${GOOD}workers = "two"\n`, /bad\.conf:7.*workers/],
+  ['duplicate key', `${GOOD}client_id = "y"\n`, /bad\.conf:7.*client_id/],
   ['bare-number duration', `${GOOD}shutdown_timeout = "30"\n`, /shutdown_timeout.*unit/],
   ['cookie secret of the wrong length', GOOD.replace(COOKIE_SECRET, 'short'), /cookie_secret.*16, 24 or 32/],
 ];

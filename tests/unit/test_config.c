@@ -44,6 +44,31 @@ capture_report(void *arg, const char *msg)
 	snprintf(c->msgs + n, sizeof(c->msgs) - n, "%s\n", msg);
 }
 
+static void
+provider_preset(struct config *cf)
+{
+	/* Defaults are static strings, not freed. */
+	assert_non_null(cf->provider = strdup("oidc"));
+	assert_non_null(cf->oidc_issuer_url = strdup("https://idp.example"));
+	assert_non_null(cf->client_secret = strdup("client-secret"));
+}
+
+/* For the tests of where client_secret comes from. */
+static void
+no_client_secret(struct fixture *f)
+{
+	free(f->cf.client_secret);
+	f->cf.client_secret = NULL;
+}
+
+static void
+reinit(struct fixture *f)
+{
+	config_free(&f->cf);
+	config_init(&f->cf);
+	provider_preset(&f->cf);
+}
+
 static int
 setup(void **state)
 {
@@ -52,6 +77,8 @@ setup(void **state)
 	f = calloc(1, sizeof(*f));
 	assert_non_null(f);
 	config_init(&f->cf);
+	/* The provider every test's config would otherwise have to name. */
+	provider_preset(&f->cf);
 	f->cap.diag.report = capture_report;
 	f->cap.diag.arg = &f->cap;
 	strcpy(f->dir, "/tmp/test_config.XXXXXX");
@@ -360,11 +387,11 @@ test_unsupported_key(void **state)
 	char		*noenv[] = { NULL };
 	char		*noargv[] = { "gatehouse", NULL };
 
-	parse_fails(f, "\n\nprovider = \"oidc\"\n",
-	    "test.cfg:3: provider: not supported yet by gatehouse");
+	parse_fails(f, "\n\nhtpasswd_file = \"x\"\n",
+	    "test.cfg:3: htpasswd_file: not supported yet by gatehouse");
 	/* Refused by name even when the value has the wrong type too. */
-	parse_fails(f, "cookie_secure = \"yes\"\n",
-	    "cookie_secure: not supported yet by gatehouse");
+	parse_fails(f, "display_htpasswd_form = \"yes\"\n",
+	    "display_htpasswd_form: not supported yet by gatehouse");
 	f->cap.msgs[0] = '\0';
 	assert_int_equal(load(f, &cli, argv, noenv), -1);
 	assert_msg(f, "flag --gcp-healthchecks: not supported yet by "
@@ -468,9 +495,9 @@ test_toml_all_errors(void **state)
 {
 	struct fixture	*f = *state;
 
-	parse_fails(f, "provider = \"x\"\nbogus = 1\nclient_id = \"ok\"\n",
+	parse_fails(f, "htpasswd_file = \"x\"\nbogus = 1\nclient_id = \"ok\"\n",
 	    "test.cfg:2: bogus: unknown key");
-	assert_msg(f, "test.cfg:1: provider: not supported");
+	assert_msg(f, "test.cfg:1: htpasswd_file: not supported");
 	assert_int_equal(f->cap.diag.nerrors >= 2, 1);
 	assert_string_equal(f->cf.client_id, "ok");
 }
@@ -778,8 +805,8 @@ test_secret_file_newline(void **state)
 		    strlen(cases[i].text));
 		snprintf(env, sizeof(env), "OAUTH2_PROXY_CLIENT_SECRET_FILE=%s",
 		    path);
-		config_free(&f->cf);
-		config_init(&f->cf);
+		reinit(f);
+		no_client_secret(f);
 		load(f, &cli, argv, envp);
 		assert_string_equal(f->cf.client_secret, cases[i].want);
 	}
@@ -810,7 +837,8 @@ test_credentials(void **state)
 	    NULL };
 
 	snprintf(env, sizeof(env), "CREDENTIALS_DIRECTORY=%s", f->dir);
-	/* No credential and no secret: only cookie_secret is missing. */
+	no_client_secret(f);
+	/* No credentials: the cookie and client secrets are missing. */
 	assert_int_equal(load(f, &cli, argv, envp), -1);
 	assert_msg(f, "cookie_secret: required");
 	write_file(f, "cookie_secret", B64_SECRET "\n", 44);
@@ -820,8 +848,7 @@ test_credentials(void **state)
 	assert_string_equal(f->cap.msgs, "");
 	assert_string_equal(f->cf.cookie_secret, B64_SECRET);
 	assert_string_equal(f->cf.client_secret, "credential");
-	config_free(&f->cf);
-	config_init(&f->cf);
+	reinit(f);
 	assert_int_equal(load(f, &cli, argv, both), 0);
 	assert_string_equal(f->cf.client_secret, "given");
 }
@@ -876,8 +903,7 @@ test_validate_values(void **state)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		config_free(&f->cf);
-		config_init(&f->cf);
+		reinit(f);
 		snprintf(text, sizeof(text), "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = "
 		    "'" GOOD_SECRET "'\n%s\n", cases[i].line);
 		assert_int_equal(parse(f, text), 0);
@@ -944,8 +970,7 @@ test_validate_http(void **state)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		config_free(&f->cf);
-		config_init(&f->cf);
+		reinit(f);
 		snprintf(text, sizeof(text), "client_id = 'i'\nemail_domains = ['*']\ncookie_secret = "
 		    "'" GOOD_SECRET "'\n%s\n", cases[i].line);
 		assert_int_equal(parse(f, text), 0);
@@ -1093,6 +1118,30 @@ fill_config(struct fixture *f)
 	    "pass_authorization_header = true\nset_xauthrequest = true\n"
 	    "set_basic_auth = true\nset_authorization_header = true\n"
 	    "prefer_email_to_user = true\n"), 0);
+	assert_int_equal(parse(f, "provider = 'oidc'\n"
+	    "provider_display_name = 'P'\nprovider_ca_files = ['/ca']\n"
+	    "oidc_issuer_url = 'https://i'\nskip_oidc_discovery = true\n"
+	    "login_url = 'https://l'\nredeem_url = 'https://r'\n"
+	    "profile_url = 'https://p'\noidc_jwks_url = 'https://j'\n"
+	    "scope = 'openid x'\nprompt = 'login'\napproval_prompt = 'auto'\n"
+	    "acr_values = 'a'\ncode_challenge_method = 'S256'\n"
+	    "backend_logout_url = 'https://b'\nuser_id_claim = 'sub'\n"
+	    "oidc_email_claim = 'mail'\noidc_groups_claim = 'roles'\n"
+	    "oidc_extra_audiences = ['x']\n"
+	    "insecure_oidc_allow_unverified_email = true\n"
+	    "insecure_oidc_skip_issuer_verification = true\n"
+	    "insecure_oidc_skip_nonce = true\nredirect_url = '/cb'\n"
+	    "whitelist_domains = ['.e']\napi_routes = ['^/api']\n"
+	    "skip_provider_button = true\nforce_json_errors = true\n"
+	    "custom_templates_dir = '/t'\ncustom_sign_in_logo = '-'\n"
+	    "banner = 'b'\nfooter = 'f'\ncookie_domains = ['.e']\n"
+	    "cookie_path = '/p'\ncookie_expire = '1h'\n"
+	    "cookie_refresh = '1m'\ncookie_secure = false\n"
+	    "cookie_httponly = false\ncookie_samesite = 'lax'\n"
+	    "cookie_csrf_per_request = true\ncookie_csrf_expire = '5m'\n"
+	    "cookie_csrf_samesite = 'strict'\n"
+	    "session_store_type = 'cookie'\nsession_cookie_minimal = true\n"),
+	    0);
 }
 
 static int
@@ -1162,7 +1211,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 67);
+	assert_int_equal(nsent, 110);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);
@@ -1215,7 +1264,7 @@ test_recv_malformed(void **state)
 	    buf, 10), -1);
 	assert_int_equal(recv_raw(&f->cf, IMSG_CONF_KEY, "nope", CONF_STRING,
 	    buf, 10), -1);
-	assert_int_equal(recv_raw(&f->cf, IMSG_CONF_KEY, "provider",
+	assert_int_equal(recv_raw(&f->cf, IMSG_CONF_KEY, "htpasswd_file",
 	    CONF_STRING, buf, 10), -1);
 	assert_int_equal(recv_raw(&f->cf, IMSG_CONF_KEY, "client_id",
 	    CONF_INT, buf, 10), -1);

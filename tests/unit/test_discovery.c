@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "discovery.h"
+#include "idp_url.h"
 
 #define ISSUER	"https://idp.example.com"
 
@@ -214,11 +215,11 @@ test_endpoint_urls(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (!discovery_url_ok(good[i], &why))
+		if (!idp_url_ok(good[i], &why))
 			fail_msg("%s refused: %s", good[i], why);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
-		if (discovery_url_ok(bad[i], &why))
+		if (idp_url_ok(bad[i], &why))
 			fail_msg("%s accepted", bad[i]);
 		assert_non_null(why);
 	}
@@ -404,11 +405,11 @@ test_oversized(void **state)
 	discovery_free(&d);
 	free(big);
 
-	/* An endpoint URL longer than DISCOVERY_URL_MAX. */
-	big = malloc(DISCOVERY_URL_MAX + 64);
+	/* An endpoint URL longer than IDP_URL_MAX. */
+	big = malloc(IDP_URL_MAX + 64);
 	assert_non_null(big);
-	snprintf(big, DISCOVERY_URL_MAX + 64, "\"https://idp.example.com/%0*d\"",
-	    DISCOVERY_URL_MAX, 0);
+	snprintf(big, IDP_URL_MAX + 64, "\"https://idp.example.com/%0*d\"",
+	    IDP_URL_MAX, 0);
 	refused("jwks_uri", big, "jwks_uri");
 	free(big);
 }

@@ -48,6 +48,14 @@ export function tmpdir() {
 export function baseConfig(port, dir) {
   return {
     http_address: `127.0.0.1:${port}`,
+    // An IdP nobody listens to, without discovery: authd is ready at
+    // once, and no test that does not sign in depends on an IdP.
+    provider: 'oidc',
+    oidc_issuer_url: 'http://127.0.0.1:9',
+    skip_oidc_discovery: true,
+    login_url: 'http://127.0.0.1:9/authorize',
+    redeem_url: 'http://127.0.0.1:9/token',
+    oidc_jwks_url: 'http://127.0.0.1:9/jwks',
     client_id: 'gatehouse-test',
     client_secret: CLIENT_SECRET,
     cookie_secret: COOKIE_SECRET,

@@ -1,0 +1,107 @@
+/*
+ * Startup validation of the provider, cookie and sign-in keys: what
+ * authd and sessiond would otherwise find only after the sandbox.
+ */
+#include <string.h>
+
+#include "config_priv.h"
+#include "idp_url.h"
+
+#define NS_PER_SEC	1000000000LL
+
+/* A configured IdP URL: absent when optional, else acceptable. */
+static void
+check_idp_url(struct conf_diag *diag, const char *key, const char *url,
+    int required)
+{
+	const char	*why;
+
+	if (!conf_isset(url)) {
+		if (required)
+			conf_error(diag, "%s: required", key);
+		return;
+	}
+	if (!idp_url_ok(url, &why))
+		conf_error(diag, "%s: %s", key, why);
+}
+
+static void
+check_provider(const struct config *cf, struct conf_diag *diag)
+{
+	int	skip = cf->skip_oidc_discovery;
+
+	if (cf->provider == NULL || strcmp(cf->provider, "oidc") != 0) {
+		conf_error(diag, "provider: \"%s\" is not supported yet by "
+		    "gatehouse (set provider = \"oidc\")",
+		    cf->provider != NULL ? cf->provider : "");
+		return;
+	}
+	if (!conf_isset(cf->client_secret))
+		conf_error(diag, "client_secret: required (or "
+		    "client_secret_file)");
+	check_idp_url(diag, "oidc_issuer_url", cf->oidc_issuer_url, 1);
+	check_idp_url(diag, "login_url", cf->login_url, skip);
+	check_idp_url(diag, "redeem_url", cf->redeem_url, skip);
+	check_idp_url(diag, "oidc_jwks_url", cf->oidc_jwks_url, skip);
+	check_idp_url(diag, "profile_url", cf->profile_url, 0);
+	check_idp_url(diag, "backend_logout_url", cf->backend_logout_url, 0);
+	if (conf_isset(cf->code_challenge_method) &&
+	    strcmp(cf->code_challenge_method, "S256") != 0 &&
+	    strcmp(cf->code_challenge_method, "plain") != 0)
+		conf_error(diag, "code_challenge_method: must be S256 or "
+		    "plain");
+	if (!conf_isset(cf->scope) || strstr(cf->scope, "openid") == NULL)
+		conf_error(diag, "scope: must include \"openid\"");
+}
+
+static void
+check_samesite(struct conf_diag *diag, const char *key, const char *s)
+{
+	if (s != NULL && *s != '\0' && strcmp(s, "lax") != 0 &&
+	    strcmp(s, "strict") != 0 && strcmp(s, "none") != 0)
+		conf_error(diag, "%s: must be \"\", lax, strict or none", key);
+}
+
+static void
+check_cookie(const struct config *cf, struct conf_diag *diag)
+{
+	if (cf->cookie_path == NULL || cf->cookie_path[0] != '/')
+		conf_error(diag, "cookie_path: must begin with \"/\"");
+	if (cf->cookie_expire < 0)
+		conf_error(diag, "cookie_expire: must not be negative");
+	if (cf->cookie_refresh < 0 || (cf->cookie_refresh > 0 &&
+	    cf->cookie_expire > 0 && cf->cookie_refresh >= cf->cookie_expire))
+		conf_error(diag, "cookie_refresh: must be less than "
+		    "cookie_expire");
+	if (cf->cookie_csrf_expire < NS_PER_SEC)
+		conf_error(diag, "cookie_csrf_expire: must be at least 1s");
+	check_samesite(diag, "cookie_samesite", cf->cookie_samesite);
+	check_samesite(diag, "cookie_csrf_samesite", cf->cookie_csrf_samesite);
+	if (cf->session_store_type == NULL ||
+	    strcmp(cf->session_store_type, "cookie") != 0)
+		conf_error(diag, "session_store_type: only \"cookie\" is "
+		    "supported yet");
+}
+
+/* redirect_url: an absolute http(s) URL, or a path on the request's host. */
+static void
+check_redirect_url(const struct config *cf, struct conf_diag *diag)
+{
+	const char	*u = cf->redirect_url;
+
+	if (!conf_isset(u))
+		return;
+	if (u[0] == '/' && u[1] != '/')
+		return;
+	if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)
+		conf_error(diag, "redirect_url: must be an http(s) URL or a "
+		    "path");
+}
+
+void
+conf_validate_signin(const struct config *cf, struct conf_diag *diag)
+{
+	check_provider(cf, diag);
+	check_cookie(cf, diag);
+	check_redirect_url(cf, diag);
+}
