@@ -613,11 +613,25 @@ int
 fetch_get(struct fetch_ctx *ctx, const char *url, fetch_done_fn done,
     void *arg)
 {
+	return fetch_get_bearer(ctx, url, NULL, done, arg);
+}
+
+int
+fetch_get_bearer(struct fetch_ctx *ctx, const char *url, const char *token,
+    fetch_done_fn done, void *arg)
+{
 	struct fetch_xfer	*x;
+	int			 rc;
 
 	if ((x = fetch_xfer_new(ctx, url, done, arg)) == NULL)
 		return -1;
-	if (curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK) {
+	rc = curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+	if (token != NULL) {
+		rc |= curl_easy_setopt(x->easy, CURLOPT_HTTPAUTH,
+		    (long)CURLAUTH_BEARER);
+		rc |= curl_easy_setopt(x->easy, CURLOPT_XOAUTH2_BEARER, token);
+	}
+	if (rc != CURLE_OK) {
 		fetch_xfer_free(x);
 		return -1;
 	}

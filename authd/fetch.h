@@ -28,11 +28,8 @@
  *  - after fetch_require_pins(ctx, 1), a URL whose host is neither an IP
  *    literal nor pinned is refused by fetch_get/fetch_post_form before
  *    curl sees it, so a forgotten pin is an error message, not a SIGSYS.
- * Plan for authd (not done here): the unsandboxed parent resolves the IdP
- * host names taken from the config (issuer, and the endpoints discovery
- * returns, which authd reports back) before authd is sandboxed and again
- * every few minutes, without blocking (evdns), and sends the address list
- * to authd, which calls fetch_pin.  That follows DNS changes.
+ * authd resolves names on its own loop with evdns (authd/resolve.h) and
+ * pins what it found before each request (authd/idp.c).
  *
  * Callbacks: done is called exactly once for every transfer that
  * fetch_get/fetch_post_form accepted (returned 0), from the event loop,
@@ -87,6 +84,9 @@ void	fetch_require_pins(struct fetch_ctx *, int on);
 /* Returns 0 when started (done will be called), -1 otherwise (logged). */
 int	fetch_get(struct fetch_ctx *, const char *url, fetch_done_fn,
 	    void *arg);
+/* The same with "Authorization: Bearer <token>" (userinfo). */
+int	fetch_get_bearer(struct fetch_ctx *, const char *url,
+	    const char *token, fetch_done_fn, void *arg);
 
 /*
  * POSTs form_body (already application/x-www-form-urlencoded) to url.

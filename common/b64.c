@@ -39,3 +39,25 @@ b64_decode(const char *s, size_t n, int url, int strict, unsigned char *out,
 		return -1;
 	return (ssize_t)o;
 }
+
+size_t
+b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
+{
+	static const char	 digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned		 acc = 0;
+	size_t			 i, o = 0;
+	int			 bits = 0;
+
+	if (outlen < B64URL_LEN(n) + 1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		for (bits += 8; bits >= 6; bits -= 6)
+			out[o++] = digits[(acc >> (bits - 6)) & 63];
+	}
+	if (bits > 0)
+		out[o++] = digits[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	return o;
+}

@@ -21,4 +21,14 @@ int	b64_digit(int c, int url);
 ssize_t	b64_decode(const char *s, size_t n, int url, int strict,
 	    unsigned char *out, size_t outmax);
 
+/* Characters of n bytes in base64url without padding. */
+#define B64URL_LEN(n)	((n) / 3 * 4 + ((n) % 3 == 0 ? 0 : (n) % 3 + 1))
+
+/*
+ * Encodes n bytes as base64url without padding, and a NUL.  Returns the
+ * length, or 0 when outlen is below B64URL_LEN(n) + 1.
+ */
+size_t	b64url_encode(const unsigned char *in, size_t n, char *out,
+	    size_t outlen);
+
 #endif /* GH_B64_H */

@@ -115,7 +115,7 @@ static const struct conf_key conf_keys[] = {
 	U(pubjwk_url, "pubjwk-url", S, 0, NULL),
 
 	/* Cookie. */
-	K(cookie_name, "cookie-name", S, 0, PROXY | SESSD, "_oauth2_proxy"),
+	K(cookie_name, "cookie-name", S, 0, ROLE_CHILDREN, "_oauth2_proxy"),
 	K(cookie_secret, "cookie-secret", S, SEC, SESSD, NULL),
 	K(cookie_secret_file, "cookie-secret-file", S, 0, 0, NULL),
 	K(cookie_domains, "cookie-domain", L, 0, PROXY, NULL),

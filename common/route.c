@@ -166,6 +166,29 @@ route_compile(const struct config *cf, struct conf_diag *diag)
 	return rs;
 }
 
+/* Plain regexes, as api_routes: any match counts. */
+struct route_set *
+route_compile_list(const struct conf_list *list, const char *key,
+    struct conf_diag *diag)
+{
+	struct route_set	*rs;
+	size_t			 i;
+	int			 bad = 0;
+
+	if ((rs = route_alloc(list->n)) == NULL) {
+		conf_error(diag, "%s: out of memory", key);
+		return NULL;
+	}
+	for (i = 0; i < list->n; i++)
+		bad |= rule_compile(&rs->rules[rs->n++], key, i, list->v[i], 0,
+		    diag);
+	if (bad) {
+		route_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
 void
 route_free(struct route_set *rs)
 {

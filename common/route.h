@@ -19,6 +19,9 @@ struct route_set;
 struct cidr_set;
 
 struct route_set *route_compile(const struct config *, struct conf_diag *);
+/* A list of plain regexes (api_routes); route_skip_auth matches it. */
+struct route_set *route_compile_list(const struct conf_list *,
+		    const char *key, struct conf_diag *);
 void		  route_free(struct route_set *);
 
 /* 1 when a request with this method and normalised path needs no session. */

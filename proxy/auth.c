@@ -16,59 +16,14 @@
 #include "conn.h"
 #include "cookie.h"
 #include "log.h"
+#include "login.h"
+#include "signin.h"
+#include "wait.h"
 #include "worker.h"
 
 #define AUTH_TIMEOUT_SEC	2
+#define REFRESH_TIMEOUT_SEC	15	/* authd's IdP timeout, and some */
 #define COOKIE_HEADERS_MAX	16
-
-struct auth_wait {
-	TAILQ_ENTRY(auth_wait)	 entry;
-	uint64_t		 id;
-	struct conn		*c;
-	struct event		*timeout;
-	auth_done_fn		 done;
-};
-
-static TAILQ_HEAD(, auth_wait)	waits = TAILQ_HEAD_INITIALIZER(waits);
-static uint64_t			next_id;
-
-static void
-wait_free(struct auth_wait *w)
-{
-	TAILQ_REMOVE(&waits, w, entry);
-	w->c->auth_wait = 0;
-	event_free(w->timeout);
-	free(w);
-}
-
-/* sessiond is slow or gone: no session can be vouched for. */
-static void
-wait_timeout(evutil_socket_t s, short ev, void *arg)
-{
-	struct auth_wait	*w = arg;
-	struct conn		*c = w->c;
-	auth_done_fn		 done = w->done;
-
-	(void)s;
-	(void)ev;
-	log_warnx("auth: sessiond did not answer in %d s", AUTH_TIMEOUT_SEC);
-	wait_free(w);
-	c->auth = AUTH_UNAVAILABLE;
-	done(c);
-	http_resume(c);
-}
-
-void
-auth_cancel(struct conn *c)
-{
-	struct auth_wait	*w;
-
-	TAILQ_FOREACH(w, &waits, entry)
-		if (w->c == c) {
-			wait_free(w);
-			return;
-		}
-}
 
 static uint32_t
 wanted_tokens(void)
@@ -83,9 +38,9 @@ wanted_tokens(void)
 	return wants;
 }
 
-/* The session cookie, joined from its parts; 0 when there is none. */
-static int
-session_cookie(const struct conn *c, char *out, size_t len)
+/* The cookie name's value, joined from its parts; 0 when there is none. */
+int
+auth_cookie(const struct conn *c, const char *name, char *out, size_t len)
 {
 	const char	*v[COOKIE_HEADERS_MAX];
 	size_t		 i, n = 0;
@@ -93,43 +48,30 @@ session_cookie(const struct conn *c, char *out, size_t len)
 	for (i = 0; i < c->req.nheaders && n < COOKIE_HEADERS_MAX; i++)
 		if (strcasecmp(c->req.headers[i].name, "Cookie") == 0)
 			v[n++] = c->req.headers[i].value;
-	return cookie_get(v, n, worker->c.cf.cookie_name, out, len);
+	return cookie_get(v, n, name, out, len);
 }
+
+static int	claims_answer(struct conn *, struct imsg_in *);
 
 void
 auth_session(struct conn *c, auth_done_fn done)
 {
-	static char		 cookie[CLAIMS_COOKIE_MAX];
-	struct timeval		 tv = { AUTH_TIMEOUT_SEC, 0 };
-	struct imsg_out		 m;
-	struct chan		*sd;
-	struct auth_wait	*w;
-	int			 n;
+	static char	 cookie[CLAIMS_COOKIE_MAX];
+	struct imsg_out	 m;
+	int		 n;
 
 	c->auth = AUTH_NONE;
-	if ((n = session_cookie(c, cookie, sizeof(cookie))) <= 0) {
+	c->auth_done = done;
+	if ((n = auth_cookie(c, worker->c.cf.cookie_name, cookie,
+	    sizeof(cookie))) <= 0) {
 		done(c);
 		return;
 	}
-	sd = child_peer(&worker->c, ROLE_SESSIOND, 0);
-	if (sd == NULL || (w = calloc(1, sizeof(*w))) == NULL) {
-		c->auth = AUTH_UNAVAILABLE;
-		done(c);
-		return;
-	}
-	w->id = ++next_id;
-	w->c = c;
-	w->done = done;
-	w->timeout = evtimer_new(worker->c.base, wait_timeout, w);
-	TAILQ_INSERT_TAIL(&waits, w, entry);
-	c->auth_wait = 1;
-	if (w->timeout == NULL || evtimer_add(w->timeout, &tv) == -1 ||
-	    claims_compose_open(&m, w->id, wanted_tokens(), cookie) == -1 ||
-	    chan_send(sd, &m) == -1) {
-		wait_free(w);
-		c->auth = AUTH_UNAVAILABLE;
-		done(c);
-	}
+	if (claims_compose_open(&m, 0, wanted_tokens(), cookie) == -1)
+		claims_answer(c, NULL);
+	else
+		wait_send(c, child_peer(&worker->c, ROLE_SESSIOND, 0), &m,
+		    AUTH_TIMEOUT_SEC, claims_answer);
 	/* Only what this cookie used: the whole buffer is 64 KiB a request. */
 	explicit_bzero(cookie, (size_t)n);
 }
@@ -182,39 +124,113 @@ identity_free(struct identity *id)
 	free(id);
 }
 
-/* From sessiond; a malformed answer closes its channel (-1). */
-int
-auth_claims(struct imsg_in *in)
+struct identity *
+identity_new(const struct claims *cl)
 {
-	struct auth_wait	*w;
-	struct claims		 cl;
-	struct conn		*c;
-	auth_done_fn		 done;
-	uint32_t		 result;
+	struct identity	*id;
 
-	if (claims_parse(in, &result, &cl) == -1)
+	if ((id = calloc(1, sizeof(*id))) == NULL)
+		return NULL;
+	if (identity_copy(id, cl) == -1) {
+		identity_free(id);
+		return NULL;
+	}
+	id->expires_on = cl->expires_on;
+	return id;
+}
+
+/* c->identity from cl; AUTH_OK, or AUTH_UNAVAILABLE out of memory. */
+static int
+identity_set(struct conn *c, const struct claims *cl)
+{
+	identity_free(c->identity);
+	c->identity = identity_new(cl);
+	return c->identity != NULL ? AUTH_OK : AUTH_UNAVAILABLE;
+}
+
+/*
+ * authd's answer to a refresh.  A new session replaces the old one (and
+ * its cookie); one the IdP ended is gone; any other failure keeps the old
+ * session while its access token is valid.
+ */
+static int
+refresh_answer(struct conn *c, struct imsg_in *in)
+{
+	struct login_done	d;
+
+	if (in != NULL && login_parse_done(in, &d) == -1)
 		return -1;
-	TAILQ_FOREACH(w, &waits, entry)
-		if (w->id == in->hdr.id)
-			break;
-	if (w == NULL)
-		return 0;	/* it timed out, or the client left */
-	c = w->c;
-	done = w->done;
-	wait_free(w);
-	if (result == CLAIMS_OK) {
-		if ((c->identity = calloc(1, sizeof(*c->identity))) == NULL ||
-		    identity_copy(c->identity, &cl) == -1) {
-			identity_free(c->identity);
-			c->identity = NULL;
-			c->auth = AUTH_UNAVAILABLE;
-		} else
-			c->auth = AUTH_OK;
-	} else
-		log_debug("auth: %s: session refused: %s", c->peer,
-		    claims_result_name(result));
-	done(c);
-	http_resume(c);
+	if (in != NULL && d.result == LOGIN_OK) {
+		c->auth = identity_set(c, &d.claims);
+		if (c->auth == AUTH_OK)
+			signin_set_session_cookie(c, d.cookie);
+	} else if (in != NULL && d.result == LOGIN_NO_SESSION) {
+		log_info("auth: %s: session ended by the identity provider",
+		    c->peer);
+		signin_clear_session_cookie(c);
+		identity_free(c->identity);
+		c->identity = NULL;
+		c->auth = AUTH_NONE;
+	} else if (c->identity->expires_on != 0 &&
+	    c->identity->expires_on <= (int64_t)time(NULL)) {
+		log_info("auth: %s: refresh failed (%s) and the access token "
+		    "expired", c->peer, in != NULL ?
+		    login_result_name(d.result) : "authd did not answer");
+		identity_free(c->identity);
+		c->identity = NULL;
+		c->auth = AUTH_NONE;
+	}
+	c->auth_done(c);
 	return 0;
 }
 
+/* A session due for refresh goes to authd first. */
+static int
+refresh_start(struct conn *c)
+{
+	static char	 cookie[CLAIMS_COOKIE_MAX];
+	const char	*v[1] = { cookie };
+	struct imsg_out	 m;
+	int		 n, rc;
+
+	if ((n = auth_cookie(c, worker->c.cf.cookie_name, cookie,
+	    sizeof(cookie))) <= 0)
+		return -1;
+	rc = login_compose_strings(&m, IMSG_SESSION_REFRESH, 0, v, 1);
+	explicit_bzero(cookie, (size_t)n);
+	if (rc == -1)
+		return -1;
+	wait_send(c, child_peer(&worker->c, ROLE_AUTHD, 0), &m,
+	    REFRESH_TIMEOUT_SEC, refresh_answer);
+	explicit_bzero(m.buf, m.len);
+	return 0;
+}
+
+/* sessiond's answer; a malformed one closes its channel (-1). */
+static int
+claims_answer(struct conn *c, struct imsg_in *in)
+{
+	struct claims		 cl;
+	uint32_t		 result;
+
+	if (in == NULL) {
+		log_warnx("auth: sessiond did not answer in %d s",
+		    AUTH_TIMEOUT_SEC);
+		c->auth = AUTH_UNAVAILABLE;
+		c->auth_done(c);
+		return 0;
+	}
+	if (claims_parse(in, &result, &cl) == -1)
+		return -1;
+	if (result == CLAIMS_OK) {
+		c->auth = identity_set(c, &cl);
+		if (c->auth == AUTH_OK && cl.refresh_due != 0 &&
+		    cl.refresh_due <= (int64_t)time(NULL) &&
+		    refresh_start(c) == 0)
+			return 0;
+	} else
+		log_debug("auth: %s: session refused: %s", c->peer,
+		    claims_result_name(result));
+	c->auth_done(c);
+	return 0;
+}

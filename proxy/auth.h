@@ -29,19 +29,24 @@ struct identity {
 	size_t	 ngroups;
 	char	*id_token;
 	char	*access_token;
+	int64_t	 expires_on;	/* the access token's, 0 when unknown */
 };
 
 typedef void	(*auth_done_fn)(struct conn *);
 
 /*
  * Looks up the request's session; done() follows with c->auth set, at
- * once when there is no cookie, else when sessiond answers (c->auth_wait
- * is set meanwhile).
+ * once when there is no cookie, else when sessiond (and, for a session
+ * due for refresh, authd) answered.
  */
 void	auth_session(struct conn *, auth_done_fn);
-int	auth_claims(struct imsg_in *);		/* IMSG_SESSION_CLAIMS */
-void	auth_cancel(struct conn *);
+struct claims;
+struct identity	*identity_new(const struct claims *);
 void	identity_free(struct identity *);
+
+/* The value of cookie name, its parts joined; 0 absent, -1 bad. */
+int	auth_cookie(const struct conn *, const char *name, char *out,
+	    size_t len);
 
 /* The policy: email_domains and allowed_groups; 1 when allowed. */
 int	auth_allowed(const struct identity *);

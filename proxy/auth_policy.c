@@ -83,32 +83,6 @@ auth_allowed(const struct identity *id)
 	return 0;
 }
 
-/* The value of a query parameter as text, percent-decoded; -1 if bad. */
-static int
-query_value(const char *v, size_t n, char *out, size_t len)
-{
-	size_t	i, o = 0;
-	int	hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (o + 1 >= len)
-			return -1;
-		if (v[i] == '+')
-			out[o++] = ' ';
-		else if (v[i] == '%' && i + 2 < n &&
-		    (hi = pct_hexval(v[i + 1])) >= 0 &&
-		    (lo = pct_hexval(v[i + 2])) >= 0) {
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (v[i] == '%')
-			return -1;
-		else
-			out[o++] = v[i];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 /* Whether one comma-separated item of a constraint lets id pass. */
 static int
 item_allows(const char *key, const char *item, const struct identity *id)
@@ -144,7 +118,7 @@ constraint_allows(const char *query, const char *key,
 		if (eq == NULL || (amp != NULL && eq > amp) ||
 		    (size_t)(eq - p) != klen || strncmp(p, key, klen) != 0)
 			continue;
-		if (query_value(eq + 1, amp != NULL ? (size_t)(amp - eq - 1) :
+		if (pct_query_value(eq + 1, amp != NULL ? (size_t)(amp - eq - 1) :
 		    strlen(eq + 1), val, sizeof(val)) == -1)
 			return 0;
 		for (item = strtok_r(val, ",", &save); item != NULL;

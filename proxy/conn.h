@@ -67,8 +67,10 @@ struct conn {
 	struct fwd		*fwd;
 	struct tunnel		*tunnel;
 	int			 auth;		/* enum auth_state */
-	int			 auth_wait;	/* sessiond has the cookie */
+	auth_done_fn		 auth_done;	/* once the session is known */
+	int			 waiting;	/* authd or sessiond has it */
 	struct identity		*identity;	/* the session's, if any */
+	struct evbuffer		*set_cookie;	/* Set-Cookie lines to add */
 	struct http_stream	 stream;
 	int			 streaming;
 };

@@ -208,6 +208,9 @@ headers_response(struct evbuffer *out, const struct conn *c,
 			add_header(out, h[i].name, h[i].value);
 	if (c->identity != NULL)
 		auth_headers_response(out, c->identity);
+	if (c->set_cookie != NULL)
+		evbuffer_add(out, evbuffer_pullup(c->set_cookie, -1),
+		    evbuffer_get_length(c->set_cookie));
 	if (framing == FRAME_LENGTH)
 		evbuffer_add_printf(out, "Content-Length: %llu\r\n",
 		    (unsigned long long)length);

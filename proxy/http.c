@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "conn.h"
+#include "wait.h"
 #include "log.h"
 #include "worker.h"
 
@@ -110,9 +111,11 @@ conn_free(struct conn *c)
 		proxy_abort(c);
 	if (c->tunnel != NULL)
 		tunnel_abort(c);
-	if (c->auth_wait)
-		auth_cancel(c);
+	if (c->waiting)
+		wait_cancel(c);
 	identity_free(c->identity);
+	if (c->set_cookie != NULL)
+		evbuffer_free(c->set_cookie);
 	if (c->streaming && c->stream.done != NULL)
 		c->stream.done(c->stream.arg);
 	worker_ready_cancel(c);
@@ -171,6 +174,9 @@ http_write_head(struct conn *c, int status, const char *ctype,
 		evbuffer_add_lit(out, "Transfer-Encoding: chunked\r\n");
 	if (extra != NULL)
 		evbuffer_add(out, extra, strlen(extra));
+	if (c->set_cookie != NULL)
+		evbuffer_add(out, evbuffer_pullup(c->set_cookie, -1),
+		    evbuffer_get_length(c->set_cookie));
 	if (c->closing)
 		evbuffer_add_lit(out, "Connection: close\r\n");
 	evbuffer_add_lit(out, "\r\n");
@@ -324,6 +330,9 @@ conn_next(evutil_socket_t s, short ev, void *arg)
 	c->arena = NULL;
 	identity_free(c->identity);
 	c->identity = NULL;
+	if (c->set_cookie != NULL)
+		evbuffer_free(c->set_cookie);
+	c->set_cookie = NULL;
 	memset(&c->req, 0, sizeof(c->req));
 	c->answered = 0;
 	c->status = 0;

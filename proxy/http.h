@@ -14,6 +14,11 @@
 
 struct conn;
 
+/* oauth2-proxy's headers on every answer of its own endpoints. */
+#define HTTP_NO_CACHE	"Cache-Control: no-cache, no-store, must-revalidate, " \
+			"max-age=0\r\nExpires: Thu, 01 Jan 1970 00:00:00 UTC\r\n" \
+			"X-Accel-Expires: 0\r\n"
+
 /* Appends a string literal; its length is counted by the compiler. */
 #define evbuffer_add_lit(buf, lit)	evbuffer_add((buf), (lit), sizeof(lit) - 1)
 

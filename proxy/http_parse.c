@@ -248,7 +248,7 @@ on_headers_complete(llhttp_t *p)
 	if (c->closing && r->has_body)
 		return HPE_PAUSED;
 	/* A body waits until its session is known (http_resume). */
-	if (c->auth_wait && r->has_body) {
+	if (c->waiting && r->has_body) {
 		c->body_held = 1;
 		return HPE_PAUSED;
 	}

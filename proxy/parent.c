@@ -176,6 +176,9 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 
 	if ((rs = route_compile(cf, diag)) != NULL)
 		route_free(rs);
+	if ((rs = route_compile_list(&cf->api_routes, "api_routes", diag)) !=
+	    NULL)
+		route_free(rs);
 	if ((cs = cidr_parse(&cf->trusted_ips, "trusted_ips", diag)) != NULL)
 		cidr_free(cs);
 	if ((cs = cidr_parse(&cf->trusted_proxy_ips, "trusted_proxy_ips",

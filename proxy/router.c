@@ -16,12 +16,11 @@
 #include "conn.h"
 #include "log.h"
 #include "route.h"
+#include "signin.h"
 #include "static.h"
 #include "worker.h"
 
 #define PATH_NORM_MAX	8192
-#define NO_CACHE	"Cache-Control: no-cache, no-store, must-revalidate, " \
-			"max-age=0\r\nExpires: Thu, 01 Jan 1970 00:00:00 UTC\r\n"
 
 static uint64_t
 splitmix64(uint64_t *s)
@@ -82,6 +81,7 @@ router_init(struct child *ch)
 	rt.ndirs = (size_t)n;
 	if (proxy_init(cf, &rt.ups) == -1)
 		fatalx("router: cannot set up the upstreams");
+	signin_init(ch);
 	ch->ro_dirs = rt.dirs;
 	ch->nro_dirs = rt.ndirs;
 }
@@ -153,17 +153,23 @@ to_upstream(struct conn *c)
 		proxy_start(c, u);
 }
 
-/* Signed in and allowed: on to the upstream with the identity headers. */
+/*
+ * Signed in and allowed: on to the upstream with the identity headers.
+ * A session the policy refuses is cleared, as oauth2-proxy does.
+ */
 static void
 after_session(struct conn *c)
 {
 	if (c->auth == AUTH_UNAVAILABLE)
-		http_respond_error(c, 503);
+		signin_error(c, 503, "The session service is not available "
+		    "right now.");
 	else if (c->auth != AUTH_OK)
-		http_respond_error(c, 401);
-	else if (!auth_allowed(c->identity))
-		http_respond_error(c, 403);
-	else
+		signin_needed(c);
+	else if (!auth_allowed(c->identity)) {
+		signin_clear_session_cookie(c);
+		signin_error(c, 403, "The session failed authorization "
+		    "checks.");
+	} else
 		to_upstream(c);
 }
 
@@ -215,12 +221,12 @@ answer_userinfo(struct conn *c)
 		return;
 	}
 	auth_userinfo_json(b, c->identity);
-	http_respond(c, 200, "application/json", NO_CACHE,
+	http_respond(c, 200, "application/json", HTTP_NO_CACHE,
 	    (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
 	evbuffer_free(b);
 }
 
-/* The endpoints under proxy_prefix; sign-in itself is not here yet. */
+/* The endpoints under proxy_prefix. */
 static void
 prefix_endpoint(struct conn *c, const char *rest)
 {
@@ -228,7 +234,7 @@ prefix_endpoint(struct conn *c, const char *rest)
 		auth_session(c, answer_auth);
 	else if (strcmp(rest, "/userinfo") == 0)
 		auth_session(c, answer_userinfo);
-	else
+	else if (!signin_endpoint(c, rest))
 		http_respond_error(c, 404);
 }
 
@@ -246,6 +252,8 @@ router_dispatch(struct conn *c)
 		    2);
 	else if (path_is(path, cf->ready_path))
 		worker_ready_check(c);
+	else if (path_is(path, "/robots.txt"))
+		signin_robots(c);
 	else if (strncmp(path, cf->proxy_prefix, plen) == 0 &&
 	    (path[plen] == '/' || path[plen] == '\0'))
 		prefix_endpoint(c, path + plen);

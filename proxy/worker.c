@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "log.h"
 #include "tls.h"
+#include "wait.h"
 #include "worker.h"
 
 #define READY_TIMEOUT_SEC	1
@@ -33,17 +34,27 @@ worker_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 	case IMSG_PING:
 		return child_answer_ping(ch, in);
 	case IMSG_SESSION_CLAIMS:
-		return auth_claims(in);
+	case IMSG_LOGIN_URL:
+	case IMSG_LOGIN_DONE:
+	case IMSG_LOGOUT_DONE:
+		return wait_answer(in);
 	case IMSG_PONG:
+	case IMSG_NOT_READY:
 		if (imsg_end(in) == -1)
 			return -1;
 		TAILQ_FOREACH(rc, &worker->ready_checks, entry) {
-			if (rc->id == in->hdr.id && --rc->waiting == 0) {
-				conn = rc->conn;
+			if (rc->id != in->hdr.id)
+				continue;
+			conn = rc->conn;
+			/* authd cannot sign anybody in yet: not ready. */
+			if (in->hdr.type == IMSG_NOT_READY) {
+				worker_ready_cancel(conn);
+				http_ready_answer(conn, 0);
+			} else if (--rc->waiting == 0) {
 				worker_ready_cancel(conn);
 				http_ready_answer(conn, 1);
-				break;
 			}
+			break;
 		}
 		return 0;
 	default:

@@ -1,8 +1,7 @@
 /*
  * gatehouse-sessiond: seals and opens cookies; it alone holds the cookie
- * keys.  This release opens session cookies for the workers and answers
- * its peers' liveness round trips; sealing new sessions, CSRF cookies
- * and the Redis store arrive with sign-in.
+ * keys.  Workers ask it to open session cookies; authd to seal new
+ * sessions and CSRF cookies and to open them again.
  */
 #include "child.h"
 #include "gatehouse.h"
@@ -11,7 +10,7 @@
 
 /*
  * A peer is who the parent said is at the other end of the channel: only
- * workers open sessions.  Anything else closes that peer's channel, and
+ * workers open sessions, only authd seals and unseals.  Anything else closes that peer's channel, and
  * the parent replaces a worker that sent it; sessiond goes on.
  */
 static int
@@ -28,6 +27,14 @@ sessiond_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd,
 		if (p->role != ROLE_PROXY)
 			break;
 		return (sessiond_open(ch, in, p->child->cf.cookie_name));
+	case IMSG_SEAL:
+		if (p->role != ROLE_AUTHD)
+			break;
+		return (sessiond_seal(ch, in));
+	case IMSG_UNSEAL:
+		if (p->role != ROLE_AUTHD)
+			break;
+		return (sessiond_unseal(ch, in));
 	default:
 		break;
 	}

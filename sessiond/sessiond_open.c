@@ -49,6 +49,12 @@ sessiond_keys_privinit(struct config *cf)
 	log_debug("sessiond: %zu cookie keys loaded", seal_keys_count(keys));
 }
 
+const struct seal_keys *
+sessiond_keys(void)
+{
+	return (keys);
+}
+
 void
 sessiond_keys_free(void)
 {

@@ -14,11 +14,11 @@ before(async () => {
 });
 after(async () => { await gh?.stop(); });
 
-test('/ping answers 200 OK; anything else needs a session: 401', async () => {
+test('/ping answers 200 OK; anything else needs a session: the sign-in page, 403', async () => {
   const r = await request(gh.port, '/ping');
   assert.equal(r.status, 200);
   assert.equal(r.body, 'OK');
-  assert.equal((await request(gh.port, '/nothing-here')).status, 401);
+  assert.equal((await request(gh.port, '/nothing-here')).status, 403);
 });
 
 for (const role of ['gatehouse-proxy', 'gatehouse-authd', 'gatehouse-sessiond']) {

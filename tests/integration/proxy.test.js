@@ -1,7 +1,7 @@
 // The reverse proxy: routing, header rules, identity-header stripping,
 // bodies and streams with bounded memory, keep-alive to upstreams,
 // websockets, server-sent events, timeouts, file:// and static://
-// upstreams, TLS on both sides, unix listeners, the 401 default, and the
+// upstreams, TLS on both sides, unix listeners, the sign-in default, and the
 // request log.  Each describe block starts its own gatehouse (it starts in
 // a few ms) and its own upstreams (lib/upstream.js), all on 127.0.0.1.
 import test, { describe, before, after } from 'node:test';
@@ -834,7 +834,7 @@ describe('unix socket listener', { timeout: 60000 }, () => {
   });
 });
 
-// --- no session yet: 401, and the routes that skip it -------------------
+// --- no session yet: the sign-in page (403), and the routes that skip it ---
 
 describe('authentication required', { timeout: 60000 }, () => {
   let A; let plain; let preflight; let methods;
@@ -846,10 +846,10 @@ describe('authentication required', { timeout: 60000 }, () => {
   });
   after(async () => { await plain?.stop(); await preflight?.stop(); await methods?.stop(); await A?.stop(); });
 
-  test('without skip_auth_routes every request is 401 and nothing goes upstream', async () => {
+  test('without skip_auth_routes every request gets the sign-in page (403) and nothing goes upstream', async () => {
     A.reset();
     for (const [m, p] of [['GET', '/'], ['GET', '/x?y=1'], ['POST', '/x'], ['OPTIONS', '/x'], ['DELETE', '/api/1']]) {
-      assert.equal((await get(plain.port, p, { method: m, body: m === 'POST' ? 'a' : undefined })).status, 401, `${m} ${p}`);
+      assert.equal((await get(plain.port, p, { method: m, body: m === 'POST' ? 'a' : undefined })).status, 403, `${m} ${p}`);
     }
     assert.equal(A.requests.length, 0);
     assert.equal((await get(plain.port, '/ping')).status, 200);
@@ -860,15 +860,15 @@ describe('authentication required', { timeout: 60000 }, () => {
       method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },
     });
     assert.equal(e.method, 'OPTIONS');
-    assert.equal((await get(preflight.port, '/cors')).status, 401);
-    assert.equal((await get(plain.port, '/cors', { method: 'OPTIONS' })).status, 401);
+    assert.equal((await get(preflight.port, '/cors')).status, 403);
+    assert.equal((await get(plain.port, '/cors', { method: 'OPTIONS' })).status, 403);
   });
 
   test('METHOD=regex and METHOD!=regex routes', async () => {
     const cases = [
-      ['GET', '/public/a', 200], ['HEAD', '/public/a', 401], ['POST', '/public/a', 401],
-      ['POST', '/hook', 200], ['POST', '/hook/x', 401], ['GET', '/hook', 401],
-      ['PUT', '/anything', 200], ['PUT', '/private/x', 401], ['GET', '/anything', 401],
+      ['GET', '/public/a', 200], ['HEAD', '/public/a', 403], ['POST', '/public/a', 403],
+      ['POST', '/hook', 200], ['POST', '/hook/x', 403], ['GET', '/hook', 403],
+      ['PUT', '/anything', 200], ['PUT', '/private/x', 403], ['GET', '/anything', 403],
     ];
     for (const [m, p, want] of cases) {
       const r = await get(methods.port, p, { method: m, body: m === 'GET' || m === 'HEAD' ? undefined : 'x' });

@@ -113,9 +113,17 @@ test('proxied: identity headers reach the upstream, forged ones never do', async
   assert.equal(r.headers['gap-auth'], 'alice@example.com');
 });
 
-test('without a session a protected path is 401 and nothing goes upstream', async () => {
-  const r = await get('/app');
-  assert.equal(r.status, 401);
+test('without a session a protected path gets the sign-in page (403), API clients 401 {}', async () => {
+  const r = await get('/app?x=1');
+  assert.equal(r.status, 403);
+  assert.match(r.headers['content-type'], /^text\/html/);
+  assert.match(r.body, /action="\/oauth2\/start"/);
+  assert.match(r.body, /value="\/app\?x=1"/);
+  assert.match(r.headers['content-security-policy'], /default-src 'none'/);
+  const j = await get('/app', null, { Accept: 'text/html, application/json;q=0.9' });
+  assert.equal(j.status, 401);
+  assert.equal(j.body, '{}');
+  assert.equal(j.headers['content-type'], 'application/json');
 });
 
 test('P/userinfo: the session as JSON', async () => {

@@ -96,7 +96,10 @@ export async function until(fn, { timeout = 10000, interval = 100, what = 'condi
 }
 
 export class Gatehouse {
-  constructor({ config = {}, env = {}, args = [] } = {}) {
+  // port: a fixed one, when the test must know it before the start (an
+  // IdP's redirect_uris); else a free one.
+  constructor({ config = {}, env = {}, args = [], port } = {}) {
+    this.fixedPort = port;
     this.extra = config;
     this.env = env;
     this.args = args;
@@ -105,7 +108,7 @@ export class Gatehouse {
 
   async start({ waitReady = true } = {}) {
     this.dir = tmpdir();
-    this.port = await freePort();
+    this.port = this.fixedPort ?? await freePort();
     this.config = { ...baseConfig(this.port, this.dir), ...this.extra };
     this.configPath = path.join(this.dir, 'gatehouse.conf');
     writeFileSync(this.configPath, toml(this.config));
