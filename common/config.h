@@ -171,6 +171,7 @@ struct config {
 	int64_t		 client_idle_timeout;	/* ns, between requests */
 	int64_t		 client_body_timeout;	/* ns, between body reads */
 	int64_t		 upstream_connect_timeout;	/* ns */
+	int64_t		 session_cache_ttl;	/* ns; 0: no cache */
 	struct conf_list upstream_ca_files;
 };
 

@@ -284,6 +284,7 @@ static const struct conf_key conf_keys[] = {
 	G(client_body_timeout, "client-body-timeout", D, 0, PROXY, "60s"),
 	G(upstream_connect_timeout, "upstream-connect-timeout", D, 0, PROXY,
 	    "10s"),
+	G(session_cache_ttl, "session-cache-ttl", D, 0, PROXY, "1s"),
 	/* Read by the workers before their sandbox, like the system store. */
 	G(upstream_ca_files, "upstream-ca-file", L, 0, PROXY, NULL),
 };

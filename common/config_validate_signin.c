@@ -77,6 +77,9 @@ check_cookie(const struct config *cf, struct conf_diag *diag)
 		conf_error(diag, "cookie_csrf_expire: must be at least 1s");
 	check_samesite(diag, "cookie_samesite", cf->cookie_samesite);
 	check_samesite(diag, "cookie_csrf_samesite", cf->cookie_csrf_samesite);
+	if (cf->session_cache_ttl < 0 || cf->session_cache_ttl > 60 * NS_PER_SEC)
+		conf_error(diag, "session_cache_ttl: must be between 0s and "
+		    "60s");
 	if (cf->session_store_type == NULL ||
 	    strcmp(cf->session_store_type, "cookie") != 0)
 		conf_error(diag, "session_store_type: only \"cookie\" is "

@@ -67,6 +67,12 @@ auth_session(struct conn *c, auth_done_fn done)
 		done(c);
 		return;
 	}
+	if ((c->identity = auth_cache_get(cookie, (size_t)n)) != NULL) {
+		c->auth = AUTH_OK;
+		explicit_bzero(cookie, (size_t)n);
+		done(c);
+		return;
+	}
 	if (claims_compose_open(&m, 0, wanted_tokens(), cookie) == -1)
 		claims_answer(c, NULL);
 	else
@@ -107,7 +113,7 @@ identity_free(struct identity *id)
 {
 	size_t	i;
 
-	if (id == NULL)
+	if (id == NULL || --id->refs > 0)
 		return;
 	for (i = 0; i < id->ngroups; i++)
 		free(id->groups[i]);
@@ -132,9 +138,11 @@ identity_new(const struct claims *cl)
 	if ((id = calloc(1, sizeof(*id))) == NULL)
 		return NULL;
 	if (identity_copy(id, cl) == -1) {
+		id->refs = 1;
 		identity_free(id);
 		return NULL;
 	}
+	id->refs = 1;
 	id->expires_on = cl->expires_on;
 	return id;
 }
@@ -206,6 +214,20 @@ refresh_start(struct conn *c)
 	return 0;
 }
 
+/* The request's cookie opened to c->identity: remembered for a while. */
+static void
+cache_put(struct conn *c, int64_t refresh_due)
+{
+	static char	cookie[CLAIMS_COOKIE_MAX];
+	int		n;
+
+	if (worker->c.cf.session_cache_ttl <= 0 || (n = auth_cookie(c,
+	    worker->c.cf.cookie_name, cookie, sizeof(cookie))) <= 0)
+		return;
+	auth_cache_put(cookie, (size_t)n, c->identity, refresh_due);
+	explicit_bzero(cookie, (size_t)n);
+}
+
 /* sessiond's answer; a malformed one closes its channel (-1). */
 static int
 claims_answer(struct conn *c, struct imsg_in *in)
@@ -228,6 +250,8 @@ claims_answer(struct conn *c, struct imsg_in *in)
 		    cl.refresh_due <= (int64_t)time(NULL) &&
 		    refresh_start(c) == 0)
 			return 0;
+		if (c->auth == AUTH_OK)
+			cache_put(c, cl.refresh_due);
 	} else
 		log_debug("auth: %s: session refused: %s", c->peer,
 		    claims_result_name(result));

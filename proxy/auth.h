@@ -30,6 +30,7 @@ struct identity {
 	char	*id_token;
 	char	*access_token;
 	int64_t	 expires_on;	/* the access token's, 0 when unknown */
+	int	 refs;		/* shared by requests and auth_cache.c */
 };
 
 typedef void	(*auth_done_fn)(struct conn *);
@@ -42,7 +43,15 @@ typedef void	(*auth_done_fn)(struct conn *);
 void	auth_session(struct conn *, auth_done_fn);
 struct claims;
 struct identity	*identity_new(const struct claims *);
-void	identity_free(struct identity *);
+void	identity_free(struct identity *);	/* drops one reference */
+
+/*
+ * auth_cache.c: identities of recently opened cookies.  get returns a
+ * new reference, or NULL; put keeps one of its own.
+ */
+struct identity	*auth_cache_get(const char *cookie, size_t len);
+void		 auth_cache_put(const char *cookie, size_t len,
+		    struct identity *, int64_t refresh_due);
 
 /* The value of cookie name, its parts joined; 0 absent, -1 bad. */
 int	auth_cookie(const struct conn *, const char *name, char *out,

@@ -30,6 +30,7 @@
 
 #include "gatehouse.h"
 #include "page.h"
+#include "pct.h"
 
 #define PREFIX_DEFAULT		"/oauth2"
 #define PROVIDER_DEFAULT	"OpenID Connect"
@@ -38,8 +39,9 @@
 #define ATTR_NAME_MAX		63
 #define TAIL_MAX		16
 #define SNIPPET_MAX		48
-#define SHOWN_MAX		(PATH_MAX + 64)	/* a file's name in errors */
-#define URL_REFUSED		"#ZgotmplZ"	/* what Go's html/template writes */
+/* A file's name in errors, and what the errors add to it. */
+#define SHOWN_MAX		(PATH_MAX + 64)
+#define URL_REFUSED		"#ZgotmplZ"	/* Go's html/template's */
 #define UTF8_REPLACEMENT	"\xef\xbf\xbd"
 
 /*
@@ -53,7 +55,7 @@
 
 #define ROBOTS_DEFAULT	"User-agent: *\nDisallow: /\n"
 
-/* --- static files -------------------------------------------------------- */
+/* --- static files ------------------------------------------------------ */
 
 static const char static_css[] =
 	":root{color-scheme:light dark;--bg:#f3f4f6;--card:#fff;"
@@ -131,7 +133,7 @@ static const struct {
 	{ "logo.svg", "image/svg+xml", static_logo, sizeof(static_logo) - 1 },
 };
 
-/* --- tables -------------------------------------------------------------- */
+/* --- tables ------------------------------------------------------------ */
 
 static const char *const tpl_file[] = {
 	[PAGE_SIGN_IN] = "sign_in.html",
@@ -202,7 +204,7 @@ static const char *const url_attrs[] = {
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* --- pieces and pages ---------------------------------------------------- */
+/* --- pieces and pages -------------------------------------------------- */
 
 enum ctx {
 	CTX_TEXT,
@@ -245,7 +247,7 @@ struct out {
 	int		 failed;
 };
 
-/* --- output and escaping ------------------------------------------------- */
+/* --- output and escaping ----------------------------------------------- */
 
 static void
 out_add(struct out *o, const void *p, size_t n)
@@ -310,8 +312,9 @@ utf8_len(const unsigned char *p)
 }
 
 /*
- * HTML-escaped, as Go's html/template writes text and attribute values;
- * a byte that is not well-formed UTF-8 becomes U+FFFD.
+ * HTML-escaped, as Go's html/template writes text and attribute values
+ * ("+" too, against UTF-7); a byte that is not well-formed UTF-8 becomes
+ * U+FFFD.
  */
 static void
 out_esc(struct out *o, const char *s)
@@ -333,6 +336,8 @@ out_esc(struct out *o, const char *s)
 			rep = "&#34;";
 		else if (*p == '\'')
 			rep = "&#39;";
+		else if (*p == '+')
+			rep = "&#43;";
 		else if (*p >= 0x80 && (n = utf8_len(p)) == 0) {
 			rep = UTF8_REPLACEMENT;
 			n = 1;
@@ -359,9 +364,10 @@ out_pct(struct out *o, unsigned char c)
 }
 
 /*
- * A URL in an attribute value, normalised as Go does: what may stand
- * in a URL stays (an existing escape too), the rest is percent-encoded,
- * then "&" and "'" are escaped for HTML.
+ * A URL in an attribute value, normalised as Go's html/template does:
+ * reserved and unreserved characters but "'", "(" and ")" stay, and so
+ * does a valid escape; the rest is percent-encoded; then "&" and "+"
+ * are escaped for HTML.
  */
 static void
 out_url(struct out *o, const char *s)
@@ -371,9 +377,11 @@ out_url(struct out *o, const char *s)
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (*p == '&')
 			out_str(o, "&amp;");
-		else if (*p == '\'')
-			out_str(o, "&#39;");
-		else if (is_alnum(*p) || strchr("-._~!#$()*+,/:;=?@[]%", *p))
+		else if (*p == '+')
+			out_str(o, "&#43;");
+		else if (is_alnum(*p) || strchr("-._~!#$*,/:;=?@[]", *p) ||
+		    (*p == '%' && pct_hexval((char)p[1]) != -1 &&
+		    pct_hexval((char)p[2]) != -1))
 			out_add(o, p, 1);
 		else
 			out_pct(o, *p);
@@ -424,7 +432,7 @@ buf_take(struct evbuffer *b)
 	return s;
 }
 
-/* --- the HTML context of a placeholder ----------------------------------- */
+/* --- the HTML context of a placeholder --------------------------------- */
 
 enum hstate {
 	H_TEXT,
@@ -449,7 +457,7 @@ enum hstate {
 enum attr_kind {
 	ATTR_PLAIN,
 	ATTR_URL,
-	ATTR_UNSAFE,		/* script, style, srcset, srcdoc, too long */
+	ATTR_UNSAFE,		/* script, style, srcset, srcdoc, long */
 };
 
 struct html {
@@ -461,8 +469,9 @@ struct html {
 	size_t		 attrlen;
 	int		 url_open;	/* value so far has no ":/?#" */
 	int		 dashes;	/* comment: "-" just before */
-	char		 raw[TAG_NAME_MAX + 1];	/* H_RAW, H_RCDATA: element */
-	char		 tail[TAIL_MAX];	/* its last bytes, lower case */
+	/* In H_RAW and H_RCDATA: the element, its last bytes in lower case. */
+	char		 raw[TAG_NAME_MAX + 1];
+	char		 tail[TAIL_MAX];
 	size_t		 taillen;
 	int		 escaped;	/* in <script>, after "<!--" */
 };
@@ -555,12 +564,14 @@ raw_step(struct html *h, int c)
 {
 	char	end[TAG_NAME_MAX + 3];
 
-	snprintf(end, sizeof(end), "</%s", h->raw);
 	if ((is_html_space(c) || c == '/' || c == '>') && !h->escaped &&
-	    strcmp(h->raw, "plaintext") != 0 && tail_ends(h, end)) {
-		h->end_tag = 1;
-		h->st = c == '>' ? H_TEXT : H_BEFORE_ATTR;
-		return;
+	    strcmp(h->raw, "plaintext") != 0) {
+		snprintf(end, sizeof(end), "</%s", h->raw);
+		if (tail_ends(h, end)) {
+			h->end_tag = 1;
+			h->st = c == '>' ? H_TEXT : H_BEFORE_ATTR;
+			return;
+		}
 	}
 	if (h->taillen == TAIL_MAX) {
 		memmove(h->tail, h->tail + 1, TAIL_MAX - 1);
@@ -792,7 +803,7 @@ html_ctx(const struct html *h, int html, enum ctx *ctx)
 	}
 }
 
-/* --- the template parser -------------------------------------------------- */
+/* --- the template parser ----------------------------------------------- */
 
 enum def_state {
 	DEF_BEFORE,		/* only blanks so far: {{define}} may come */
@@ -808,8 +819,8 @@ struct parse {
 	const char		*s;
 	size_t			 len;
 	struct html		 html;
-	size_t			 scanned;	/* pieces seen by html */
-	long			 prev;		/* text right before: piece */
+	size_t			 scanned;	/* pieces html has seen */
+	long			 prev;		/* the text before, or -1 */
 	int			 trim_next;
 	enum def_state		 def;
 	char			*err;
@@ -834,17 +845,17 @@ all_space(const char *s, size_t n)
 static int
 parse_error(struct parse *p, size_t at, size_t end, const char *why)
 {
-	char	snip[SNIPPET_MAX + 4];
-	size_t	i, n, line = 1;
+	char		snip[SNIPPET_MAX + 4];
+	size_t		i, n, line = 1;
+	unsigned char	c;
 
 	for (i = 0; i < at; i++)
 		if (p->s[i] == '\n')
 			line++;
 	n = end - at < SNIPPET_MAX ? end - at : SNIPPET_MAX;
 	for (i = 0; i < n; i++) {
-		snip[i] = p->s[at + i];
-		if ((unsigned char)snip[i] < 0x20 || (unsigned char)snip[i] >= 0x7f)
-			snip[i] = '?';
+		c = (unsigned char)p->s[at + i];
+		snip[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
 	}
 	strcpy(snip + n, n < end - at ? "..." : "");
 	snprintf(p->err, p->errlen, "%s:%zu: %s: %s", p->path, line, snip, why);
@@ -964,9 +975,9 @@ parse_define(struct parse *p, size_t at, size_t end, const char *a,
 		i++;
 	if (i == 6 || n - i != strlen(want) + 2 || a[i] != '"' ||
 	    a[n - 1] != '"' || memcmp(a + i + 1, want, n - i - 2) != 0)
-		return parse_error(p, at, end, "only {{define \"sign_in.html\"}} "
-		    "or {{define \"error.html\"}}, as the file's name, is "
-		    "supported");
+		return parse_error(p, at, end, "only {{define "
+		    "\"sign_in.html\"}} or {{define \"error.html\"}}, as "
+		    "the file's name, is supported");
 	if (p->def != DEF_BEFORE)
 		return parse_error(p, at, end,
 		    "{{define}} must enclose the whole file");
@@ -1035,7 +1046,8 @@ parse_delim(struct parse *p, size_t at, size_t *next)
 	size_t		 a = at + 2, b;
 	int		 trim_next = 0;
 
-	if (p->len - a >= 2 && s[a] == '-' && is_go_space((unsigned char)s[a + 1])) {
+	if (p->len - a >= 2 && s[a] == '-' &&
+	    is_go_space((unsigned char)s[a + 1])) {
 		a += 2;
 		if (p->prev >= 0)
 			while (p->t->piece[p->prev].len > 0 && is_go_space(
@@ -1050,7 +1062,8 @@ parse_delim(struct parse *p, size_t at, size_t *next)
 		return parse_error(p, at, p->len, "unterminated \"{{\"");
 	b = (size_t)(close - s);
 	*next = b + 2;
-	if (b - a >= 2 && s[b - 1] == '-' && is_go_space((unsigned char)s[b - 2])) {
+	if (b - a >= 2 && s[b - 1] == '-' &&
+	    is_go_space((unsigned char)s[b - 2])) {
 		trim_next = 1;
 		b -= 2;
 	}
@@ -1177,7 +1190,7 @@ page_template_render(const struct page_template *t, struct evbuffer *b,
 	return o.failed ? -1 : 0;
 }
 
-/* --- files ----------------------------------------------------------------- */
+/* --- files ------------------------------------------------------------- */
 
 /*
  * A regular file of at most PAGE_FILE_MAX bytes, NUL-terminated.
@@ -1359,7 +1372,7 @@ logo_make(struct pages *pg, const char *logo, struct out *o, char *err,
 	return logo_file(o, logo, err, errlen);
 }
 
-/* --- loading ---------------------------------------------------------------- */
+/* --- loading ----------------------------------------------------------- */
 
 /* SignInMessage: the banner, else which domains may sign in. */
 static void
@@ -1522,7 +1535,7 @@ page_free(struct pages *pg)
 	free(pg);
 }
 
-/* --- rendering ---------------------------------------------------------------- */
+/* --- rendering --------------------------------------------------------- */
 
 /* As oauth2-proxy: no target is "", and the sign-in page itself is "/". */
 static const char *

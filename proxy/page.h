@@ -39,7 +39,7 @@ struct page_opts {
 	const char		*provider_name;	/* "OpenID Connect" */
 	const char		*banner;	/* HTML; "-": none */
 	const char		*footer;	/* HTML; "-": none */
-	const char		*logo;		/* path or https URL; "-" */
+	const char		*logo;		/* file, https URL or "-" */
 	const char		*templates_dir;
 	const char *const	*email_domains;
 	size_t			 nemail_domains;

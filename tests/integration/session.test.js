@@ -33,7 +33,7 @@ before(async () => {
   gh = await new Gatehouse({
     config: {
       workers: 1, upstreams: [`${up.url}/`], email_domains: ['example.com'],
-      set_xauthrequest: true, cookie_secrets: [OLD_SECRET],
+      set_xauthrequest: true, cookie_secrets: [OLD_SECRET], session_cache_ttl: '30s',
     },
   }).start();
 });
@@ -162,4 +162,12 @@ test('the request log names the signed-in user', async () => {
   assert.equal((await get('/app?logged=1', mint(ALICE))).status, 200);
   await until(() => /- alice@example\.com \[.*"\/app\?logged=1"/.test(gh.log.slice(before)),
     { what: `a log line with the user\n${gh.log.slice(before)}` });
+});
+
+test('the worker\'s session cache never outlives the cookie\'s sealed expiry', async () => {
+  const short = mint(['--expires-in', '2', '--user', 'alice', '--email', 'alice@example.com']);
+  assert.equal((await get('/oauth2/auth', short)).status, 202);
+  assert.equal((await get('/oauth2/auth', short)).status, 202);
+  await new Promise((r) => setTimeout(r, 3100));
+  assert.equal((await get('/oauth2/auth', short)).status, 401);
 });

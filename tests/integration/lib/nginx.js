@@ -6,6 +6,9 @@
 //               hello.txt, both "hello")
 //   proxy       proxy_pass to `upstream` ("127.0.0.1:PORT"), HTTP/1.1
 //               with a keepalive pool
+//   authrequest the shipped example etc/nginx/gatehouse.conf as it is,
+//               with its three addresses replaced: nginx's own, gatehouse
+//               (`gatehouse`, "127.0.0.1:PORT") and the app (`upstream`)
 // As root, workers run as root (the temp dir is root's 0700); otherwise
 // the user directive is left out and nginx runs as the caller.
 import { spawn } from 'node:child_process';
@@ -39,9 +42,22 @@ function canConnect(port) {
 
 export class Nginx {
   constructor({ mode = 'return204', upstream = null, root = null, workers = 1,
-    masterProcess = true, accessLog = false, keepalive = 64 } = {}) {
-    if (mode === 'proxy' && !upstream) throw new Error('nginx proxy mode needs upstream');
-    Object.assign(this, { mode, upstream, root, workers, masterProcess, accessLog, keepalive });
+    masterProcess = true, accessLog = false, keepalive = 64, gatehouse = null, port = null } = {}) {
+    if ((mode === 'proxy' || mode === 'authrequest') && !upstream) throw new Error(`nginx ${mode} mode needs upstream`);
+    if (mode === 'authrequest' && !gatehouse) throw new Error('nginx authrequest mode needs gatehouse');
+    Object.assign(this, { mode, upstream, root, workers, masterProcess, accessLog, keepalive, gatehouse, fixedPort: port });
+  }
+
+  // etc/nginx/gatehouse.conf, pointed at this test's processes.
+  example() {
+    const src = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../etc/nginx/gatehouse.conf');
+    const text = readFileSync(src, 'utf8');
+    const swap = (from, to) => {
+      if (!text.includes(from)) throw new Error(`${src} no longer contains ${from}`);
+      return (t) => t.split(from).join(to);
+    };
+    return [swap('127.0.0.1:8000', `127.0.0.1:${this.port}`), swap('127.0.0.1:4180', this.gatehouse),
+      swap('127.0.0.1:8080', this.upstream)].reduce((t, f) => f(t), text);
   }
 
   location() {
@@ -84,11 +100,11 @@ http {
     keepalive_timeout 65;
     keepalive_requests 1000000;
     ${this.mode === 'proxy' ? `upstream up { server ${this.upstream}; keepalive ${this.keepalive}; keepalive_requests 1000000; }` : ''}
-    server {
+    ${this.mode === 'authrequest' ? this.example() : `server {
         listen 127.0.0.1:${this.port} reuseport backlog=4096;
         server_name localhost;
         ${this.location()}
-    }
+    }`}
 }
 `;
   }
@@ -105,7 +121,7 @@ http {
       chmodSync(this.dir, 0o755);
       chmodSync(this.root, 0o755);
     }
-    this.port = await freePort();
+    this.port = this.fixedPort ?? await freePort();
     this.confPath = path.join(this.dir, 'nginx.conf');
     writeFileSync(this.confPath, this.config());
     this.log = '';
