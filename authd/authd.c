@@ -39,6 +39,8 @@ authd_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 			return flow_refresh(p, in);
 		case IMSG_LOGOUT:
 			return flow_logout(p, in);
+		case IMSG_BEARER:
+			return flow_bearer(p, in);
 		default:
 			break;
 		}
@@ -68,6 +70,7 @@ main(int argc, char **argv)
 	child_sandbox(&c);
 	child_ready(&c, authd_dispatch_peer);
 	idp_start();
+	bearer_start();
 	event_base_dispatch(c.base);
 	config_free(&c.cf);
 	return 0;

@@ -34,16 +34,23 @@ const struct oidc_discovery	*idp_endpoints(void);
 int	idp_get(const char *url, const char *bearer, fetch_done_fn, void *);
 int	idp_post(const char *url, const char *form, fetch_done_fn, void *);
 
-/*
- * Calls done(arg, jwks) from the loop once keys are there: at once when
- * they are (and refetch is 0 or the last fetch is too recent), else after
- * a fetch of the JWKS; jwks is NULL when there are none.
- */
-typedef void	(*idp_jwks_fn)(void *arg, const struct jwks *);
-int	idp_with_jwks(int refetch, idp_jwks_fn done, void *arg);
+/* The provider's keys (NULL until its endpoints are known). */
+struct keyset	*idp_keys(void);
 
 /* What an ID token must be, for this provider and this nonce. */
 void	idp_expect(struct jwt_expect *, const char *nonce);
+
+/*
+ * keys.c: an issuer's JWKS.  keyset_with calls done(arg, jwks) from the
+ * loop once keys are there: at once when they are (and refetch is 0 or
+ * the last fetch is too recent), else after a fetch; jwks is NULL when
+ * there are none.
+ */
+struct keyset;
+typedef void	(*keyset_fn)(void *arg, const struct jwks *);
+struct keyset	*keyset_new(const char *jwks_uri);
+void		 keyset_fetch(struct keyset *);
+int		 keyset_with(struct keyset *, int refetch, keyset_fn, void *);
 
 /* sdreq.c: sealing by sessiond; done gets a LOGIN_* result. */
 typedef void	(*sd_done_fn)(void *arg, uint32_t result, const void *data,
@@ -59,5 +66,9 @@ int	flow_start(struct peer *, struct imsg_in *);
 int	flow_finish(struct peer *, struct imsg_in *);
 int	flow_refresh(struct peer *, struct imsg_in *);
 int	flow_logout(struct peer *, struct imsg_in *);
+
+/* bearer.c: skip_jwt_bearer_tokens. */
+void	bearer_start(void);		/* extra_jwt_issuers' keys */
+int	flow_bearer(struct peer *, struct imsg_in *);
 
 #endif /* GH_AUTHD_H */

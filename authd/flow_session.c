@@ -258,7 +258,7 @@ verify_keys(void *arg, const struct jwks *jwks)
 	    sizeof(err));
 	if (r == JWT_KID_UNKNOWN && !f->refetched) {
 		f->refetched = 1;
-		if (idp_with_jwks(1, verify_keys, f) == 0)
+		if (keyset_with(idp_keys(), 1, verify_keys, f) == 0)
 			return;
 	}
 	if (r != JWT_OK) {
@@ -283,7 +283,7 @@ flow_verify(struct flow *f)
 		session_seal(f);
 		return;
 	}
-	if (idp_with_jwks(0, verify_keys, f) == -1)
+	if (keyset_with(idp_keys(), 0, verify_keys, f) == -1)
 		flow_fail(f, LOGIN_ERROR, "out of memory");
 }
 

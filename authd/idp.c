@@ -1,7 +1,6 @@
 /*
  * The identity provider as authd knows it: its endpoints (discovery, or
- * the config with skip_oidc_discovery), its signing keys (the JWKS,
- * refetched on demand but not more than once per JWKS_MIN_INTERVAL), and
+ * the config with skip_oidc_discovery), its signing keys (keys.c), and
  * every request to it: names resolved on our own loop and pinned, so
  * curl never resolves (fetch.h), and the client's credentials added.
  */
@@ -26,8 +25,6 @@
 #include "pct.h"
 #include "resolve.h"
 
-#define JWKS_MIN_INTERVAL	30	/* seconds between JWKS fetches */
-#define JWKS_RETRY_INTERVAL	5	/* the same while there are no keys */
 #define DISCOVERY_RETRY_MAX	60	/* seconds between discovery tries */
 #define IDP_HOST_MAX		256
 
@@ -43,13 +40,6 @@ struct idp_req {
 	void		*arg;
 };
 
-struct jwks_wait {
-	TAILQ_ENTRY(jwks_wait)	 entry;
-	idp_jwks_fn		 done;
-	void			*arg;
-	struct event		*ev;
-};
-
 struct child	*authd;
 
 static struct {
@@ -59,13 +49,9 @@ static struct {
 	int			 ready;
 	int			 backoff;	/* seconds, next discovery retry */
 	struct event		*retry;
-	struct jwks		*jwks;
-	time_t			 jwks_at;
-	int			 jwks_busy;
-	TAILQ_HEAD(, jwks_wait)	 waits;
-} idp = { .waits = TAILQ_HEAD_INITIALIZER(idp.waits) };
+	struct keyset		*keys;
+} idp;
 
-static void	jwks_fetch(void);
 static void	discovery_again(evutil_socket_t, short, void *);
 
 /* provider_ca_files, concatenated: read now, before the sandbox. */
@@ -333,7 +319,9 @@ discovery_ready(void)
 	idp.ready = 1;
 	log_info("discovery: issuer %s, authorization at %s", idp.disc.issuer,
 	    idp.disc.authorization_endpoint);
-	jwks_fetch();
+	if ((idp.keys = keyset_new(idp.disc.jwks_uri)) == NULL)
+		fatalx("authd: out of memory");
+	keyset_fetch(idp.keys);
 }
 
 static void
@@ -418,94 +406,10 @@ idp_start(void)
 		discovery_retry("cannot start the request");
 }
 
-/* --- keys ---------------------------------------------------------- */
-
-static void
-jwks_call(evutil_socket_t s, short ev, void *arg)
+struct keyset *
+idp_keys(void)
 {
-	struct jwks_wait	*w = arg;
-
-	(void)s;
-	(void)ev;
-	TAILQ_REMOVE(&idp.waits, w, entry);
-	event_free(w->ev);
-	w->done(w->arg, idp.jwks);
-	free(w);
-}
-
-/* Everybody waiting hears, from the loop. */
-static void
-jwks_wake(void)
-{
-	struct jwks_wait	*w;
-	struct timeval		 now = { 0, 0 };
-
-	TAILQ_FOREACH(w, &idp.waits, entry)
-		evtimer_add(w->ev, &now);
-}
-
-static void
-jwks_done(void *arg, int status, const char *body, size_t len,
-    const char *error)
-{
-	struct jwks	*k;
-	char		 err[256];
-
-	(void)arg;
-	idp.jwks_busy = 0;
-	if (status != 200)
-		log_warnx("jwks: %s: %s", idp.disc.jwks_uri, status == -1 ?
-		    error : "HTTP status not 200");
-	else if ((k = jwks_parse(body, len, err, sizeof(err))) == NULL)
-		log_warnx("jwks: %s: %s", idp.disc.jwks_uri, err);
-	else {
-		jwks_free(idp.jwks);
-		idp.jwks = k;
-		log_info("jwks: %zu keys from %s", jwks_count(k),
-		    idp.disc.jwks_uri);
-	}
-	jwks_wake();
-}
-
-static void
-jwks_fetch(void)
-{
-	if (idp.jwks_busy)
-		return;
-	idp.jwks_at = time(NULL);
-	if (idp_get(idp.disc.jwks_uri, NULL, jwks_done, NULL) == -1) {
-		log_warnx("jwks: cannot start the request");
-		jwks_wake();
-		return;
-	}
-	idp.jwks_busy = 1;
-}
-
-int
-idp_with_jwks(int refetch, idp_jwks_fn done, void *arg)
-{
-	struct jwks_wait	*w;
-	struct timeval		 now = { 0, 0 };
-	time_t			 interval;
-
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return -1;
-	w->done = done;
-	w->arg = arg;
-	if ((w->ev = evtimer_new(authd->base, jwks_call, w)) == NULL) {
-		free(w);
-		return -1;
-	}
-	TAILQ_INSERT_TAIL(&idp.waits, w, entry);
-	/* Without keys, a failed fetch is retried sooner. */
-	interval = idp.jwks == NULL ? JWKS_RETRY_INTERVAL : JWKS_MIN_INTERVAL;
-	if ((idp.jwks == NULL || refetch) && !idp.jwks_busy &&
-	    time(NULL) - idp.jwks_at >= interval)
-		jwks_fetch();
-	/* A fetch wakes every waiter when it ends; else wake this one now. */
-	if (!idp.jwks_busy)
-		evtimer_add(w->ev, &now);
-	return 0;
+	return idp.keys;
 }
 
 void

@@ -125,6 +125,10 @@ struct config {
 	struct conf_list whitelist_domains;
 	struct conf_list api_routes;
 	int		 skip_provider_button;
+	int		 skip_jwt_bearer_tokens;
+	int		 bearer_token_login_fallback;
+	struct conf_list extra_jwt_issuers;	/* "issuer=audience" */
+#define CONF_EXTRA_ISSUERS_MAX	16
 	int		 force_json_errors;
 	char		*custom_templates_dir;
 	char		*custom_sign_in_logo;

@@ -2,6 +2,7 @@
  * Startup validation of the provider, cookie and sign-in keys: what
  * authd and sessiond would otherwise find only after the sandbox.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "config_priv.h"
@@ -101,9 +102,37 @@ check_redirect_url(const struct config *cf, struct conf_diag *diag)
 		    "path");
 }
 
+/* extra_jwt_issuers: "issuer=audience", the issuer an IdP URL. */
+static void
+check_extra_issuers(const struct config *cf, struct conf_diag *diag)
+{
+	const struct conf_list	*l = &cf->extra_jwt_issuers;
+	const char		*eq, *why;
+	char			 iss[IDP_URL_MAX + 1];
+	size_t			 i;
+
+	if (l->n > CONF_EXTRA_ISSUERS_MAX)
+		conf_error(diag, "extra_jwt_issuers: at most %d",
+		    CONF_EXTRA_ISSUERS_MAX);
+	for (i = 0; i < l->n; i++) {
+		eq = strchr(l->v[i], '=');
+		if (eq == NULL || eq[1] == '\0' ||
+		    (size_t)(eq - l->v[i]) > IDP_URL_MAX) {
+			conf_error(diag, "extra_jwt_issuers: \"%s\": want "
+			    "issuer=audience", l->v[i]);
+			continue;
+		}
+		snprintf(iss, sizeof(iss), "%.*s", (int)(eq - l->v[i]),
+		    l->v[i]);
+		if (!idp_url_ok(iss, &why))
+			conf_error(diag, "extra_jwt_issuers: %s: %s", iss, why);
+	}
+}
+
 void
 conf_validate_signin(const struct config *cf, struct conf_diag *diag)
 {
+	check_extra_issuers(cf, diag);
 	check_provider(cf, diag);
 	check_cookie(cf, diag);
 	check_redirect_url(cf, diag);

@@ -57,6 +57,7 @@ enum imsg_type {
 	IMSG_LOGIN_DONE,
 	IMSG_LOGOUT,
 	IMSG_LOGOUT_DONE,
+	IMSG_BEARER,		/* worker -> authd: a bearer JWT to verify */
 	/* authd <-> sessiond: seal and open cookie values (common/login.h) */
 	IMSG_SEAL,
 	IMSG_SEALED,

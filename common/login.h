@@ -13,6 +13,8 @@
  *	IMSG_LOGOUT		worker -> authd: cookie, rd
  *	IMSG_LOGOUT_DONE	authd -> worker: rd (maybe the IdP's
  *				end_session_endpoint)
+ *	IMSG_BEARER		worker -> authd: a JWT, answered with
+ *				IMSG_LOGIN_DONE (no cookie, its claims)
  *	IMSG_SEAL		authd -> sessiond: u32 purpose, name,
  *				u64 expires, data plaintext
  *	IMSG_SEALED		sessiond -> authd: result, value

@@ -52,25 +52,46 @@ auth_cookie(const struct conn *c, const char *name, char *out, size_t len)
 }
 
 static int	claims_answer(struct conn *, struct imsg_in *);
+static int	bearer_answer(struct conn *, struct imsg_in *);
 
-void
-auth_session(struct conn *c, auth_done_fn done)
+/*
+ * The JWT of "Authorization: Bearer <jwt>" (three dot-separated base64url
+ * parts), or NULL.
+ */
+static const char *
+bearer_token(const struct conn *c)
+{
+	static const char	 b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_.";
+	const char		*v = http_header_get(&c->req, "Authorization");
+	const char		*t, *dot;
+
+	if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0)
+		return NULL;
+	t = v + 7;
+	if (strspn(t, b64url) != strlen(t) || (dot = strchr(t, '.')) == NULL ||
+	    (dot = strchr(dot + 1, '.')) == NULL || strchr(dot + 1, '.') != NULL)
+		return NULL;
+	return t;
+}
+
+/* The session cookie, when there is no bearer token (or it failed). */
+static void
+cookie_session(struct conn *c)
 {
 	static char	 cookie[CLAIMS_COOKIE_MAX];
 	struct imsg_out	 m;
 	int		 n;
 
-	c->auth = AUTH_NONE;
-	c->auth_done = done;
 	if ((n = auth_cookie(c, worker->c.cf.cookie_name, cookie,
 	    sizeof(cookie))) <= 0) {
-		done(c);
+		c->auth_done(c);
 		return;
 	}
 	if ((c->identity = auth_cache_get(cookie, (size_t)n)) != NULL) {
 		c->auth = AUTH_OK;
 		explicit_bzero(cookie, (size_t)n);
-		done(c);
+		c->auth_done(c);
 		return;
 	}
 	if (claims_compose_open(&m, 0, wanted_tokens(), cookie) == -1)
@@ -80,6 +101,33 @@ auth_session(struct conn *c, auth_done_fn done)
 		    AUTH_TIMEOUT_SEC, claims_answer);
 	/* Only what this cookie used: the whole buffer is 64 KiB a request. */
 	explicit_bzero(cookie, (size_t)n);
+}
+
+void
+auth_session(struct conn *c, auth_done_fn done)
+{
+	const char	*token;
+	const char	*v[1];
+	struct imsg_out	 m;
+
+	c->auth = AUTH_NONE;
+	c->auth_done = done;
+	if (!worker->c.cf.skip_jwt_bearer_tokens ||
+	    (token = bearer_token(c)) == NULL) {
+		cookie_session(c);
+		return;
+	}
+	if ((c->identity = auth_cache_get(token, strlen(token))) != NULL) {
+		c->auth = AUTH_OK;
+		done(c);
+		return;
+	}
+	v[0] = token;
+	if (login_compose_strings(&m, IMSG_BEARER, 0, v, 1) == -1)
+		bearer_answer(c, NULL);
+	else
+		wait_send(c, child_peer(&worker->c, ROLE_AUTHD, 0), &m,
+		    REFRESH_TIMEOUT_SEC, bearer_answer);
 }
 
 static char *
@@ -226,6 +274,42 @@ cache_put(struct conn *c, int64_t refresh_due)
 		return;
 	auth_cache_put(cookie, (size_t)n, c->identity, refresh_due);
 	explicit_bzero(cookie, (size_t)n);
+}
+
+/*
+ * authd's word on a bearer token.  A valid one is the request's session
+ * (and remembered until it expires); an invalid one, as oauth2-proxy,
+ * falls back to the cookie, or with bearer_token_login_fallback off is
+ * refused (403).
+ */
+static int
+bearer_answer(struct conn *c, struct imsg_in *in)
+{
+	struct login_done	 d;
+	const char		*token;
+
+	if (in != NULL && login_parse_done(in, &d) == -1)
+		return -1;
+	if (in != NULL && d.result == LOGIN_OK) {
+		c->auth = identity_set(c, &d.claims);
+		if (c->auth == AUTH_OK && (token = bearer_token(c)) != NULL)
+			auth_cache_put(token, strlen(token), c->identity,
+			    d.claims.expires_on);
+		c->auth_done(c);
+		return 0;
+	}
+	log_info("auth: %s: bearer token refused: %s", c->peer, in == NULL ?
+	    "authd did not answer" : d.message);
+	if (in == NULL && !worker->c.cf.bearer_token_login_fallback)
+		c->auth = AUTH_UNAVAILABLE;
+	else if (!worker->c.cf.bearer_token_login_fallback)
+		c->auth = AUTH_FORBIDDEN;
+	else {
+		cookie_session(c);
+		return 0;
+	}
+	c->auth_done(c);
+	return 0;
 }
 
 /* sessiond's answer; a malformed one closes its channel (-1). */

@@ -18,6 +18,7 @@ enum auth_state {
 	AUTH_NONE,		/* no session (none sent, or sessiond said no) */
 	AUTH_OK,		/* a session, not yet checked against policy */
 	AUTH_UNAVAILABLE,	/* sessiond did not answer: fail closed */
+	AUTH_FORBIDDEN,		/* a bad bearer token, without fallback */
 };
 
 /* What the session says, copied out of sessiond's answer. */

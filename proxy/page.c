@@ -28,6 +28,7 @@
 
 #include <event2/buffer.h>
 
+#include "config.h"
 #include "gatehouse.h"
 #include "page.h"
 #include "pct.h"
@@ -1746,4 +1747,22 @@ const char *
 page_csp(const struct pages *pg, enum page_kind kind)
 {
 	return pg->tpl[kind] != NULL ? CSP_CUSTOM : CSP_BUILTIN;
+}
+
+struct pages *
+page_load_config(const struct config *cf, char *err, size_t errlen)
+{
+	struct page_opts	o;
+
+	memset(&o, 0, sizeof(o));
+	o.proxy_prefix = cf->proxy_prefix;
+	o.provider_name = cf->provider_display_name;
+	o.banner = cf->banner;
+	o.footer = cf->footer;
+	o.logo = cf->custom_sign_in_logo;
+	o.templates_dir = cf->custom_templates_dir;
+	o.email_domains = (const char *const *)cf->email_domains.v;
+	o.nemail_domains = cf->email_domains.n;
+	o.version = GATEHOUSE_VERSION;
+	return page_load(&o, err, errlen);
 }

@@ -78,6 +78,11 @@ struct pages	*page_load(const struct page_opts *, char *err,
 		    size_t errlen);
 void		 page_free(struct pages *);
 
+/* The same, with the options of the config's keys (parent and workers). */
+struct config;
+struct pages	*page_load_config(const struct config *, char *err,
+		    size_t errlen);
+
 /*
  * The sign-in page with its form to <proxy_prefix>/start; redirect is
  * the already validated target (NULL: none).  status only fills
@@ -109,7 +114,7 @@ const char	*page_static(const char *name, size_t *len,
 /*
  * The Content-Security-Policy of a rendered page: strict for the
  * built-in pages, which load nothing but the static files; for a custom
- * template only what cannot break it (no framing, no <base>).
+ * template only what cannot break it: no framing.
  */
 const char	*page_csp(const struct pages *, enum page_kind);
 

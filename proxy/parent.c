@@ -21,6 +21,7 @@
 
 #include "accesslog.h"
 #include "log.h"
+#include "page.h"
 #include "parent.h"
 #include "route.h"
 #include "sandbox.h"
@@ -173,6 +174,8 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	struct route_set	*rs;
 	struct cidr_set		*cs;
 	struct access_log	*al;
+	struct pages		*pg;
+	char			 err[512];
 
 	if ((rs = route_compile(cf, diag)) != NULL)
 		route_free(rs);
@@ -187,6 +190,9 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	if ((al = accesslog_compile(cf->request_logging_format,
 	    diag)) != NULL)
 		accesslog_free(al);
+	if ((pg = page_load_config(cf, err, sizeof(err))) == NULL)
+		conf_error(diag, "%s", err);
+	page_free(pg);
 }
 
 /*

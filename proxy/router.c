@@ -163,6 +163,8 @@ after_session(struct conn *c)
 	if (c->auth == AUTH_UNAVAILABLE)
 		signin_error(c, 503, "The session service is not available "
 		    "right now.");
+	else if (c->auth == AUTH_FORBIDDEN)
+		signin_error(c, 403, "The bearer token was refused.");
 	else if (c->auth != AUTH_OK)
 		signin_needed(c);
 	else if (!auth_allowed(c->identity)) {
@@ -177,15 +179,16 @@ after_session(struct conn *c)
  * P/auth, for nginx auth_request and alike: 202 and the identity headers,
  * 401 without an acceptable session (401, not 403, even when the policy
  * refuses it: nginx would otherwise not redirect to sign in), 403 when the
- * request's own constraints refuse it.
+ * request's own constraints, or a bad bearer token without fallback,
+ * refuse it.
  */
 static void
 answer_auth(struct conn *c)
 {
 	struct evbuffer	*h;
 
-	if (c->auth == AUTH_UNAVAILABLE) {
-		http_respond_error(c, 503);
+	if (c->auth == AUTH_UNAVAILABLE || c->auth == AUTH_FORBIDDEN) {
+		http_respond_error(c, c->auth == AUTH_FORBIDDEN ? 403 : 503);
 		return;
 	}
 	if (c->auth != AUTH_OK || !auth_allowed(c->identity)) {
@@ -213,7 +216,8 @@ answer_userinfo(struct conn *c)
 	struct evbuffer	*b;
 
 	if (c->auth != AUTH_OK || !auth_allowed(c->identity)) {
-		http_respond_error(c, c->auth == AUTH_UNAVAILABLE ? 503 : 401);
+		http_respond_error(c, c->auth == AUTH_UNAVAILABLE ? 503 :
+		    c->auth == AUTH_FORBIDDEN ? 403 : 401);
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {

@@ -42,20 +42,9 @@ signin_init(struct child *ch)
 {
 	const struct config	*cf = &ch->cf;
 	struct conf_diag	 diag = { NULL, NULL, 0 };
-	struct page_opts	 o;
 	char			 err[512];
 
-	memset(&o, 0, sizeof(o));
-	o.proxy_prefix = cf->proxy_prefix;
-	o.provider_name = cf->provider_display_name;
-	o.banner = cf->banner;
-	o.footer = cf->footer;
-	o.logo = cf->custom_sign_in_logo;
-	o.templates_dir = cf->custom_templates_dir;
-	o.email_domains = (const char *const *)cf->email_domains.v;
-	o.nemail_domains = cf->email_domains.n;
-	o.version = GATEHOUSE_VERSION;
-	if ((si.pages = page_load(&o, err, sizeof(err))) == NULL)
+	if ((si.pages = page_load_config(cf, err, sizeof(err))) == NULL)
 		fatalx("pages: %s", err);
 	if ((si.api = route_compile_list(&cf->api_routes, "api_routes",
 	    &diag)) == NULL)

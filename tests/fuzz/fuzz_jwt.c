@@ -133,7 +133,7 @@ fuzz_discovery(const char *text, size_t len, int skip)
 	if (discovery_parse(text, len, "https://idp.example.com", skip, &d,
 	    err, sizeof(err)) == 0)
 		discovery_free(&d);
-	(void)discovery_url_ok(text, &why);
+	(void)idp_url_ok(text, &why);
 }
 
 int

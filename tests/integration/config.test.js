@@ -1,7 +1,7 @@
 // `gatehouse -n`: the config check, on the shipped example and on bad input.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { run, SRC, tmpdir, CLIENT_SECRET, COOKIE_SECRET } from './lib/gatehouse.js';
 
@@ -62,4 +62,15 @@ test('a flag beats the environment, which beats the file', () => {
   assert.match(r.stderr, /workers/);
   r = run(['-n', '-c', conf('prec2.conf', `${GOOD}workers = 999\n`)], { env: { OAUTH2_PROXY_WORKERS: '2' } });
   assert.equal(r.code, 0, r.stderr);
+});
+
+test('-n checks custom templates with the workers\' code: a construct outside the subset is refused', () => {
+  const tdir = path.join(dir, 'templates');
+  mkdirSync(tdir, { recursive: true });
+  writeFileSync(path.join(tdir, 'sign_in.html'), '<p>\n{{range .Items}}x{{end}}\n</p>\n');
+  const r = run(['-n', '-c', conf('tpl.conf', `${GOOD}custom_templates_dir = "${tdir}"\n`)]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /sign_in\.html:2/);
+  writeFileSync(path.join(tdir, 'sign_in.html'), '<p>{{.ProviderName}}</p>\n');
+  assert.equal(run(['-n', '-c', conf('tpl.conf', `${GOOD}custom_templates_dir = "${tdir}"\n`)]).code, 0);
 });

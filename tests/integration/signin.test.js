@@ -307,3 +307,67 @@ describe('an IdP that is down, late or broken', { timeout: 90000 }, () => {
     } finally { await p.gh.stop(); await p.idp.stop(); }
   });
 });
+
+describe('skip_jwt_bearer_tokens', { timeout: 90000 }, () => {
+  let up; let p; let other;
+  // The ID token gatehouse passes upstream (pass_authorization_header),
+  // as the echo upstream saw it.
+  async function idToken(pair) {
+    const r = await signIn(pair.base, { ...ALICE, rd: '/echo' });
+    assert.equal(r.status, 302, formatTrace(r.trace));
+    const echo = JSON.parse((await httpRequest(`${pair.base}/echo`, { jar: r.jar })).body);
+    const [auth] = headerValues(echo, 'authorization');
+    assert.match(auth, /^Bearer ey/);
+    return auth.slice(7);
+  }
+  before(async () => {
+    up = await startUpstream({ name: 'app' });
+    other = await startPair({ up, config: { pass_authorization_header: true, email_domains: ['*'] } });
+    p = await startPair({
+      up,
+      config: {
+        pass_authorization_header: true, skip_jwt_bearer_tokens: true, email_domains: ['example.com'],
+        extra_jwt_issuers: [`${other.idp.issuer}=gatehouse-test`], set_xauthrequest: true,
+      },
+    });
+  });
+  after(async () => {
+    await p?.gh.stop(); await p?.idp.stop(); await other?.gh.stop(); await other?.idp.stop(); await up?.stop();
+  });
+
+  test('the provider\'s own ID token as a bearer token is a session for that request', async () => {
+    const t = await idToken(p);
+    const r = await httpRequest(`${p.base}/oauth2/auth`, { headers: { Authorization: `Bearer ${t}` } });
+    assert.equal(r.status, 202);
+    assert.equal(r.headers['x-auth-request-email'], 'alice@example.com');
+    const a = await httpRequest(`${p.base}/api/x`, { headers: { Authorization: `Bearer ${t}` } });
+    assert.equal(a.status, 200);
+    assert.deepEqual(headerValues(JSON.parse(a.body), 'x-forwarded-email'), ['alice@example.com']);
+  });
+
+  test('a token of an extra_jwt_issuers issuer passes; a tampered or foreign one falls back to sign-in', async () => {
+    const t = await idToken(other);
+    assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { headers: { Authorization: `Bearer ${t}` } })).status, 202);
+    const [h, b, s] = t.split('.');
+    const claims = JSON.parse(Buffer.from(b, 'base64url'));
+    claims.email = 'mallory@example.com';
+    const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+    assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { headers: { Authorization: `Bearer ${forged}` } })).status, 401);
+    const page = await httpRequest(`${p.base}/api/x`, { headers: { Authorization: `Bearer ${forged}` } });
+    assert.equal(page.status, 403);
+    assert.match(page.body, /oauth2\/start/);
+  });
+
+  test('with bearer_token_login_fallback = false a bad token is 403, even with a good cookie', async () => {
+    const strict = await startPair({
+      up, config: { skip_jwt_bearer_tokens: true, bearer_token_login_fallback: false, email_domains: ['*'] },
+    });
+    try {
+      const r = await signIn(strict.base, { ...ALICE, rd: '/' });
+      const bad = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
+      const a = await httpRequest(`${strict.base}/oauth2/auth`, { jar: r.jar, headers: { Authorization: `Bearer ${bad}` } });
+      assert.equal(a.status, 403);
+      assert.equal((await httpRequest(`${strict.base}/oauth2/auth`, { jar: r.jar })).status, 202);
+    } finally { await strict.gh.stop(); await strict.idp.stop(); }
+  });
+});
