@@ -1141,7 +1141,9 @@ fill_config(struct fixture *f)
 	    "cookie_csrf_per_request = true\ncookie_csrf_expire = '5m'\n"
 	    "cookie_csrf_samesite = 'strict'\n"
 	    "session_store_type = 'cookie'\nsession_cookie_minimal = true\n"
-	    "session_cache_ttl = '2s'\n"),
+	    "session_cache_ttl = '2s'\nskip_jwt_bearer_tokens = true\n"
+	    "bearer_token_login_fallback = false\n"
+	    "extra_jwt_issuers = ['https://x=y']\n"),
 	    0);
 }
 
@@ -1212,7 +1214,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 111);
+	assert_int_equal(nsent, 114);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);
