@@ -41,6 +41,7 @@ struct flow {
 	json_t			*csrf;		/* the opened CSRF cookie */
 	int			 refetched;	/* JWKS fetched for an unknown kid */
 	int			 new_id_token;	/* the token endpoint sent one */
+	int			 idp_refreshed;	/* a refresh the IdP answered */
 	size_t			 verifier_at;	/* bearer: 0 provider, i issuer i */
 	struct jwt_claims	 claims;	/* of the ID token */
 	json_t			*userinfo;

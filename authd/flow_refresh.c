@@ -4,8 +4,8 @@
  * A refresh is asked for by the worker that saw a session due; every
  * request carrying the same cookie while it runs joins it, so the
  * refresh token is used once.  Without a refresh token the session is
- * only sealed again with a new due time, as oauth2-proxy treats
- * providers that cannot refresh.
+ * only sealed again with a new due time while its access token is
+ * valid, and keeps its age: it never outlives cookie_expire.
  *
  * Sign-out: with backend_logout_url, authd opens the session for its ID
  * token and calls the URL; "{id_token}" in the redirect target is
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <openssl/evp.h>
@@ -25,6 +26,7 @@
 #include "pct.h"
 
 #define ID_TOKEN_MARK	"{id_token}"
+#define REFRESH_PAUSE	30	/* seconds without refreshes after a failure */
 
 static TAILQ_HEAD(, flow)	refreshing = TAILQ_HEAD_INITIALIZER(refreshing);
 
@@ -37,12 +39,25 @@ flow_refresh_forget(struct flow *f)
 	}
 }
 
+/*
+ * While the token endpoint is unreachable, refreshes fail at once for
+ * REFRESH_PAUSE seconds: each would otherwise hold its request for the
+ * IdP timeout.  Sessions stay usable while their access token is valid.
+ */
+static time_t	refresh_paused_until;
+
 static void
 refresh_tokens(void *arg, int status, const char *body, size_t len,
     const char *error)
 {
 	struct flow	*f = arg;
 
+	if (status == -1) {
+		refresh_paused_until = time(NULL) + REFRESH_PAUSE;
+		log_warnx("refresh: token endpoint unreachable; refreshes "
+		    "paused for %d s", REFRESH_PAUSE);
+	}
+	f->idp_refreshed = 1;
 	if (flow_tokens(f, status, body, len, error) == 0)
 		flow_verify(f);
 }
@@ -60,7 +75,16 @@ refresh_opened(void *arg, uint32_t result, const void *data, size_t len)
 		return;
 	}
 	if (f->s.refresh_token == NULL) {
-		flow_verify(f);
+		/* Nothing to refresh with: valid while its tokens are. */
+		if (f->s.expires_on != 0 && f->s.expires_on <= time(NULL))
+			flow_fail(f, LOGIN_NO_SESSION, "expired, and no "
+			    "refresh token");
+		else
+			flow_verify(f);
+		return;
+	}
+	if (time(NULL) < refresh_paused_until) {
+		flow_fail(f, LOGIN_UNAVAILABLE, "refreshes paused");
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
@@ -157,7 +181,7 @@ static void
 logout_reply(struct flow *f, const char *id_token)
 {
 	static struct imsg_out	 m;
-	const char		*url = authd->cf.backend_logout_url;
+	const char		*url = authd->cf.backend_logout_url, *rd_in;
 	char			*rd, *backend;
 
 	if (id_token != NULL && url != NULL && *url != '\0') {
@@ -167,8 +191,10 @@ logout_reply(struct flow *f, const char *id_token)
 			    "request");
 		free(backend);
 	}
-	rd = with_id_token(json_string_value(json_object_get(f->csrf, "rd")),
-	    id_token);
+	/* Only an absolute target, the IdP's end_session_endpoint, gets it. */
+	rd_in = json_string_value(json_object_get(f->csrf, "rd"));
+	rd = with_id_token(rd_in, strncmp(rd_in, "https://", 8) == 0 ||
+	    strncmp(rd_in, "http://", 7) == 0 ? id_token : NULL);
 	if (login_compose_strings(&m, IMSG_LOGOUT_DONE, f->id,
 	    (const char *const *)&rd, 1) == 0)
 		flow_send(f, &m);

@@ -165,7 +165,14 @@ session_identity(struct flow *f)
 
 	if (f->claims.raw == NULL)
 		return 0;	/* a refresh without a new ID token */
-	if (!f->refresh && claim_string(f, email_claim()) != NULL &&
+	/* OIDC Core 12.2: a refreshed ID token is about the same user. */
+	if (f->refresh && (s->user == NULL ||
+	    strcmp(s->user, f->claims.sub) != 0)) {
+		flow_fail(f, LOGIN_NO_SESSION, "the refreshed ID token has "
+		    "another subject");
+		return -1;
+	}
+	if (claim_string(f, email_claim()) != NULL &&
 	    claim_verified(f) == 0 &&
 	    !authd->cf.insecure_oidc_allow_unverified_email) {
 		flow_fail(f, LOGIN_UNVERIFIED, "email_verified is false");
@@ -331,12 +338,9 @@ session_sealed(void *arg, uint32_t result, const void *data, size_t len)
 	d.cookie = data;
 	d.cookie_expires = expire > 0 ? f->s.created_at + expire : 0;
 	claims_of(&f->s, &d.claims);
-	if (f->refresh)
-		log_info("refresh: session of %s renewed", d.claims.email[0] ?
-		    d.claims.email : d.claims.user);
-	else
-		log_audit("login", "user", d.claims.user, "email",
-		    d.claims.email, NULL);
+	/* The worker writes the login event, once its policy agreed. */
+	log_info("%s: session of %s sealed", f->refresh ? "refresh" :
+	    "sign-in", d.claims.email[0] ? d.claims.email : d.claims.user);
 	if (login_compose_done(&m, f->id, &d) == -1)
 		flow_fail(f, LOGIN_ERROR, "the session does not fit in a "
 		    "message");
@@ -356,7 +360,13 @@ session_seal(struct flow *f)
 	int			 n;
 
 	expire = cf->cookie_expire / 1000000000;
-	s->created_at = now;
+	/*
+	 * Only the IdP extends a session: a sign-in, or a refresh it
+	 * answered.  A session without a refresh token keeps its age, so
+	 * it still ends cookie_expire after the sign-in.
+	 */
+	if (!f->refresh || f->idp_refreshed)
+		s->created_at = now;
 	if (f->expires_in > 0)
 		s->expires_on = now + f->expires_in;
 	else if (f->claims.raw != NULL)
@@ -369,9 +379,9 @@ session_seal(struct flow *f)
 		flow_fail(f, LOGIN_ERROR, "the session breaks a limit");
 		return;
 	}
-	if (sd_seal(LOGIN_SEAL_SESSION, cf->cookie_name, now + (expire > 0 ?
-	    expire : SESSION_SEAL_MIN), buf, (size_t)n, session_sealed,
-	    f) == -1)
+	if (sd_seal(LOGIN_SEAL_SESSION, cf->cookie_name, s->created_at +
+	    (expire > 0 ? expire : SESSION_SEAL_MIN), buf, (size_t)n,
+	    session_sealed, f) == -1)
 		flow_fail(f, LOGIN_UNAVAILABLE, "sessiond unavailable");
 	explicit_bzero(buf, (size_t)n);
 }

@@ -26,6 +26,21 @@ check_idp_url(struct conf_diag *diag, const char *key, const char *url,
 		conf_error(diag, "%s: %s", key, why);
 }
 
+/* Whether the space-separated list s holds word. */
+static int
+has_word(const char *s, const char *word)
+{
+	size_t	n = strlen(word), len;
+
+	for (; s != NULL && *s != '\0'; s += len) {
+		s += strspn(s, " ");
+		len = strcspn(s, " ");
+		if (len == n && strncmp(s, word, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 check_provider(const struct config *cf, struct conf_diag *diag)
 {
@@ -51,7 +66,7 @@ check_provider(const struct config *cf, struct conf_diag *diag)
 	    strcmp(cf->code_challenge_method, "plain") != 0)
 		conf_error(diag, "code_challenge_method: must be S256 or "
 		    "plain");
-	if (!conf_isset(cf->scope) || strstr(cf->scope, "openid") == NULL)
+	if (!has_word(cf->scope, "openid"))
 		conf_error(diag, "scope: must include \"openid\"");
 }
 
@@ -81,6 +96,13 @@ check_cookie(const struct config *cf, struct conf_diag *diag)
 	if (cf->session_cache_ttl < 0 || cf->session_cache_ttl > 60 * NS_PER_SEC)
 		conf_error(diag, "session_cache_ttl: must be between 0s and "
 		    "60s");
+	/* As oauth2-proxy: a cookie without tokens cannot serve them. */
+	if (cf->session_cookie_minimal && (cf->cookie_refresh > 0 ||
+	    cf->pass_access_token || cf->pass_authorization_header ||
+	    cf->set_authorization_header))
+		conf_error(diag, "session_cookie_minimal: cannot be used with "
+		    "cookie_refresh, pass_access_token, "
+		    "pass_authorization_header or set_authorization_header");
 	if (cf->session_store_type == NULL ||
 	    strcmp(cf->session_store_type, "cookie") != 0)
 		conf_error(diag, "session_store_type: only \"cookie\" is "

@@ -218,8 +218,9 @@ refresh_answer(struct conn *c, struct imsg_in *in)
 		return -1;
 	if (in != NULL && d.result == LOGIN_OK) {
 		c->auth = identity_set(c, &d.claims);
-		if (c->auth == AUTH_OK)
-			signin_set_session_cookie(c, d.cookie);
+		if (c->auth == AUTH_OK &&
+		    signin_set_session_cookie(c, d.cookie) == -1)
+			c->auth = AUTH_UNAVAILABLE;
 	} else if (in != NULL && d.result == LOGIN_NO_SESSION) {
 		log_info("auth: %s: session ended by the identity provider",
 		    c->peer);

@@ -11,8 +11,8 @@
 #include "config.h"
 
 /*
- * Longest target accepted.  The target travels in the state parameter and
- * inside the sealed CSRF cookie, which must stay under a browser's 4 kB.
+ * Longest target accepted.  The target travels inside the sealed CSRF
+ * cookie, which must stay under a browser's 4 kB.
  */
 #define REDIRECT_MAX_LEN	2048
 

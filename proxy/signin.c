@@ -30,6 +30,7 @@
 #define PARAM_MAX		4096	/* a decoded query parameter */
 #define URL_MAX			8192
 #define NAMES_MAX		32	/* request cookie names looked at */
+#define ID_TOKEN_MARK		"{id_token}"	/* authd fills it in */
 #define PAGE_HEADERS_MAX	1024
 
 static struct {
@@ -216,15 +217,18 @@ request_cookie_names(const struct conn *c, const char **names, size_t max)
 	return n;
 }
 
-void
+int
 signin_set_session_cookie(struct conn *c, const char *value)
 {
 	struct cookie_opts	o;
 
 	session_opts(c, &o);
-	if (cookies(c) == NULL || cookie_set(c->set_cookie, &o, value) == -1)
-		log_warnx("signin: %s: the session cookie cannot be set",
-		    c->peer);
+	if (cookies(c) == NULL || cookie_set(c->set_cookie, &o, value) == -1) {
+		log_warnx("signin: %s: the session cookie cannot be set "
+		    "(%zu bytes)", c->peer, strlen(value));
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -408,7 +412,12 @@ finish_answer(struct conn *c, struct imsg_in *in)
 		return 0;
 	}
 	identity_free(id);
-	signin_set_session_cookie(c, d.cookie);
+	if (signin_set_session_cookie(c, d.cookie) == -1) {
+		signin_error(c, 500, "The session is too large for cookies.");
+		return 0;
+	}
+	log_audit("login", "user", d.claims.user, "email", d.claims.email,
+	    NULL);
 	/* Checked at the start; again, as the rules may have changed. */
 	rd = redirect_valid(d.rd, &worker->c.cf.whitelist_domains) ? d.rd :
 	    "/";
@@ -473,18 +482,27 @@ sign_in_page(struct conn *c, int status, const char *rd)
 		evbuffer_free(b);
 }
 
+/*
+ * authd's answer: the target with the ID token filled in.  Without one
+ * (authd silent), the worker's own target, unless it waited for a token.
+ */
 static int
 logout_answer(struct conn *c, struct imsg_in *in)
 {
-	const char	*rd = "/";
+	char		 own[URL_MAX];
+	const char	*rd = NULL;
 
 	if (in != NULL && login_parse_strings(in, &rd, 1) == -1)
 		return -1;
-	if (in == NULL)
+	if (in == NULL) {
 		log_warnx("signin: %s: authd did not answer the sign-out",
 		    c->peer);
+		rd = target_of_param(c, own, sizeof(own));
+		if (strstr(rd, ID_TOKEN_MARK) != NULL)
+			rd = "/";
+	}
 	signin_clear_session_cookie(c);
-	respond_redirect(c, rd[0] != '\0' ? rd : "/");
+	respond_redirect(c, rd[0] != '\0' && strlen(rd) < URL_MAX ? rd : "/");
 	return 0;
 }
 

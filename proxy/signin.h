@@ -28,7 +28,7 @@ void	signin_needed(struct conn *);
 void	signin_error(struct conn *, int status, const char *message);
 
 /* Set-Cookie lines on the current answer for the session cookie. */
-void	signin_set_session_cookie(struct conn *, const char *value);
+int	signin_set_session_cookie(struct conn *, const char *value);
 void	signin_clear_session_cookie(struct conn *);
 
 #endif /* GH_SIGNIN_H */

@@ -6,7 +6,9 @@
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Gatehouse, ensureUsers, freePort, until, sleep } from './lib/gatehouse.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Gatehouse, ensureUsers, freePort, until, sleep, BUILD, COOKIE_SECRET } from './lib/gatehouse.js';
 import { startIdp } from './lib/idp.js';
 import { signIn, httpRequest, CookieJar, formatTrace, follow, loginForm, postLogin } from './lib/login.js';
 import { startUpstream, headerValues } from './lib/upstream.js';
@@ -237,6 +239,23 @@ describe('refresh', { timeout: 60000 }, () => {
     // The new cookie is not due yet: no further refresh.
     assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { headers: { Cookie: `_oauth2_proxy=${next}` } })).status, 202);
     assert.equal(await p.idp.count('token', { grant_type: 'refresh_token' }), before + 1);
+  });
+
+  test('a session without a refresh token is sealed again but keeps its age', async () => {
+    const minted = spawnSync(path.join(BUILD, 'tests/mint-session'), ['--secret', COOKIE_SECRET, '--name', '_oauth2_proxy',
+      '--expires-in', '600', '--refresh-in', '1', '--user', 'carol', '--email', 'carol@example.com'], { encoding: 'utf8' });
+    assert.equal(minted.status, 0, minted.stderr);
+    const born = Math.floor(Date.now() / 1000);
+    await sleep(3200);
+    const tokens = await p.idp.count('token');
+    const a = await httpRequest(`${p.base}/oauth2/auth`, { headers: { Cookie: `_oauth2_proxy=${minted.stdout.trim()}` } });
+    assert.equal(a.status, 202);
+    assert.equal(await p.idp.count('token'), tokens, 'nothing to ask the IdP');
+    const set = [].concat(a.headers['set-cookie'] ?? []).find((c) => c.startsWith('_oauth2_proxy='));
+    assert.ok(set, 'sealed again');
+    const sealedUntil = Number(set.slice('_oauth2_proxy='.length).split('.')[0]);
+    // cookie_expire (168 h) from the sign-in, not from now.
+    assert.ok(Math.abs(sealedUntil - (born + 604800)) <= 1, `sealed until ${sealedUntil}, born ${born}`);
   });
 });
 
