@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "../../sessiond/seal.h"
-#include "../../sessiond/session.h"
+#include "session.h"
 
 #define NAME		"_oauth2_proxy"
 #define EXPIRES		((int64_t)2000000000)
