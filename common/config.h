@@ -75,6 +75,7 @@ struct config {
 
 	/* Who may pass, and what the upstream and the client learn of them. */
 	struct conf_list email_domains;
+	char		*authenticated_emails_file;	/* workers read it */
 	struct conf_list allowed_groups;
 	int		 pass_basic_auth;
 	char		*basic_auth_password;	/* workers: for upstreams */

@@ -181,7 +181,8 @@ static const struct conf_key conf_keys[] = {
 
 	/* Authorization, allow-lists, proxy behaviour. */
 	K(email_domains, "email-domain", L, 0, PROXY, NULL),
-	U(authenticated_emails_file, "authenticated-emails-file", S, 0, NULL),
+	K(authenticated_emails_file, "authenticated-emails-file", S, 0, PROXY,
+	    NULL),
 	U(htpasswd_file, "htpasswd-file", S, 0, NULL),
 	U(htpasswd_user_groups, "htpasswd-user-group", L, 0, NULL),
 	K(whitelist_domains, "whitelist-domain", L, 0, PROXY, NULL),

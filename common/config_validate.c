@@ -121,8 +121,10 @@ config_validate(struct config *cf, struct conf_diag *diag)
 	if (!conf_isset(cf->client_id))
 		conf_error(diag, "client_id: required");
 	/* As oauth2-proxy: who may sign in is never left to a default. */
-	if (cf->email_domains.n == 0)
-		conf_error(diag, "email_domains: required (\"*\" allows any "
+	if (cf->email_domains.n == 0 &&
+	    !conf_isset(cf->authenticated_emails_file))
+		conf_error(diag, "email_domains: required, unless "
+		    "authenticated_emails_file is set (\"*\" allows any "
 		    "verified email)");
 	check_secrets(cf, diag);
 	check_cookie_name(diag, cf->cookie_name);

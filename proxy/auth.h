@@ -58,7 +58,14 @@ void		 auth_cache_put(const char *cookie, size_t len,
 int	auth_cookie(const struct conn *, const char *name, char *out,
 	    size_t len);
 
-/* The policy: email_domains and allowed_groups; 1 when allowed. */
+/* Before the sandbox: authenticated_emails_file. */
+struct config;
+void	auth_policy_init(const struct config *);
+
+/*
+ * The policy: email_domains or authenticated_emails_file, and
+ * allowed_groups; 1 when allowed.
+ */
 int	auth_allowed(const struct identity *);
 /* P/auth's query constraints (allowed_groups, allowed_emails, ...). */
 int	auth_query_allows(const char *query, const struct identity *);

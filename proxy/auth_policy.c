@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "auth.h"
+#include "emails.h"
 #include "log.h"
 #include "pct.h"
 #include "worker.h"
@@ -42,13 +43,31 @@ email_domain_ok(const char *email, const char *rule)
 	return dl > rl && strcasecmp(dom + dl - rl, rule) == 0;
 }
 
+static struct email_set	*emails;	/* authenticated_emails_file */
+
+void
+auth_policy_init(const struct config *cf)
+{
+	char	err[512];
+
+	if (cf->authenticated_emails_file == NULL ||
+	    *cf->authenticated_emails_file == '\0')
+		return;
+	if ((emails = emails_load(cf->authenticated_emails_file, err,
+	    sizeof(err))) == NULL)
+		fatalx("authenticated_emails_file: %s", err);
+	log_debug("authenticated_emails_file: %zu addresses",
+	    emails_count(emails));
+}
+
+/* email_domains, or one of authenticated_emails_file's addresses. */
 static int
 email_allowed(const char *email, const struct conf_list *domains)
 {
 	size_t	i;
 
 	/* As oauth2-proxy, a session without an email is not judged here. */
-	if (email == NULL)
+	if (email == NULL || emails_contains(emails, email))
 		return 1;
 	for (i = 0; i < domains->n; i++)
 		if (email_domain_ok(email, domains->v[i]))

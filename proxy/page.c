@@ -1761,8 +1761,12 @@ page_load_config(const struct config *cf, char *err, size_t errlen)
 	o.footer = cf->footer;
 	o.logo = cf->custom_sign_in_logo;
 	o.templates_dir = cf->custom_templates_dir;
-	o.email_domains = (const char *const *)cf->email_domains.v;
-	o.nemail_domains = cf->email_domains.n;
+	/* As oauth2-proxy: no domain banner with an emails file. */
+	if (cf->authenticated_emails_file == NULL ||
+	    *cf->authenticated_emails_file == '\0') {
+		o.email_domains = (const char *const *)cf->email_domains.v;
+		o.nemail_domains = cf->email_domains.n;
+	}
 	o.version = GATEHOUSE_VERSION;
 	return page_load(&o, err, errlen);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "emails.h"
 #include "log.h"
 #include "page.h"
 #include "parent.h"
@@ -175,6 +176,7 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	struct cidr_set		*cs;
 	struct access_log	*al;
 	struct pages		*pg;
+	struct email_set	*es;
 	char			 err[512];
 
 	if ((rs = route_compile(cf, diag)) != NULL)
@@ -193,6 +195,13 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	if ((pg = page_load_config(cf, err, sizeof(err))) == NULL)
 		conf_error(diag, "%s", err);
 	page_free(pg);
+	if (cf->authenticated_emails_file != NULL &&
+	    *cf->authenticated_emails_file != '\0') {
+		if ((es = emails_load(cf->authenticated_emails_file, err,
+		    sizeof(err))) == NULL)
+			conf_error(diag, "authenticated_emails_file: %s", err);
+		emails_free(es);
+	}
 }
 
 /*

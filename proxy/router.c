@@ -82,6 +82,7 @@ router_init(struct child *ch)
 	if (proxy_init(cf, &rt.ups) == -1)
 		fatalx("router: cannot set up the upstreams");
 	signin_init(ch);
+	auth_policy_init(cf);
 	ch->ro_dirs = rt.dirs;
 	ch->nro_dirs = rt.ndirs;
 }

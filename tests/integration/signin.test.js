@@ -5,10 +5,11 @@
 // that is late, down or talks garbage.
 import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Gatehouse, ensureUsers, freePort, until, sleep, BUILD, COOKIE_SECRET } from './lib/gatehouse.js';
+import { Gatehouse, ensureUsers, freePort, until, sleep, tmpdir, BUILD, COOKIE_SECRET } from './lib/gatehouse.js';
 import { startIdp } from './lib/idp.js';
 import { signIn, httpRequest, CookieJar, formatTrace, follow, loginForm, postLogin } from './lib/login.js';
 import { startUpstream, headerValues } from './lib/upstream.js';
@@ -215,6 +216,48 @@ describe('claims only from userinfo, issuer named localhost', { timeout: 60000 }
   });
 });
 
+describe('authenticated_emails_file, and key rotation across a reload', { timeout: 60000 }, () => {
+  let p;
+  const NEW = 'a-brand-new-secret-0123456789abc';
+  before(async () => {
+    const file = `${tmpdir()}/emails`;
+    writeFileSync(file, 'alice@example.com\n  BOB@example.org\n');
+    p = await startPair({
+      idpOpts: { users: { dave: { sub: 'dave-1', password: 'dave-password', email: 'dave@example.com', email_verified: true, groups: [] } } },
+      config: { email_domains: ['nowhere.test'], authenticated_emails_file: file },
+    });
+  });
+  after(async () => { await p?.gh.stop(); await p?.idp.stop(); });
+
+  test('addresses in the file pass whatever their domain; others do not', async () => {
+    assert.equal((await signIn(p.base, { ...BOB, rd: '/' })).status, 302);
+    assert.equal((await signIn(p.base, { ...ALICE, rd: '/' })).status, 302);
+    const dave = await signIn(p.base, { user: 'dave', password: 'dave-password', rd: '/' });
+    assert.equal(dave.status, 403, formatTrace(dave.trace));
+    assert.match(dave.body, /unauthorized/);
+    const page = await httpRequest(`${p.base}/oauth2/sign_in`, {});
+    assert.doesNotMatch(page.body, /Authenticate using/, 'no domain banner with an emails file');
+  });
+
+  test('a new first cookie secret: old cookies still open, new ones need the new key', async () => {
+    const old = await signIn(p.base, { ...ALICE, rd: '/' });
+    const reloaded = async (config) => {
+      const mark = p.gh.log.length;
+      p.gh.rewrite(config);
+      p.gh.kill('SIGHUP');
+      await until(() => p.gh.log.slice(mark).includes('event=config_reload '), { what: 'config_reload' });
+      await p.gh.waitReady();
+    };
+    await reloaded({ cookie_secret: NEW, cookie_secrets: [COOKIE_SECRET] });
+    assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { jar: old.jar })).status, 202);
+    const fresh = await signIn(p.base, { ...ALICE, rd: '/' });
+    assert.equal(fresh.status, 302);
+    await reloaded({ cookie_secret: NEW, cookie_secrets: [] });
+    assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { jar: fresh.jar })).status, 202);
+    assert.equal((await httpRequest(`${p.base}/oauth2/auth`, { jar: old.jar })).status, 401);
+  });
+});
+
 describe('refresh', { timeout: 60000 }, () => {
   let p;
   before(async () => {
@@ -307,6 +350,33 @@ describe('an IdP that is down, late or broken', { timeout: 90000 }, () => {
       await p.idp.start();
       const r = await signIn(p.base, { ...ALICE, rd: '/' });
       assert.equal(r.status, 302, formatTrace(r.trace));
+    } finally { await p.gh.stop(); await p.idp.stop(); }
+  });
+
+  test('an IdP that stops answering: the callback ends with 503 after authd\'s timeout, not a hang', async () => {
+    const p = await startPair({ config: { email_domains: ['*'] } });
+    try {
+      const cb = await toCallback(p.base, ALICE, '/');
+      p.idp.freeze();
+      const t0 = Date.now();
+      const r = await httpRequest(cb.url, { headers: { Cookie: cb.csrf }, timeout: 30000 });
+      assert.equal(r.status, 503);
+      assert.ok(Date.now() - t0 < 16000, `took ${Date.now() - t0} ms`);
+      p.idp.thaw();
+    } finally { p.idp.thaw(); await p.gh.stop(); await p.idp.stop(); }
+  });
+
+  test('sessiond killed in the middle of a sign-in: a clear answer, and the next sign-in works', async () => {
+    const p = await startPair({ config: { email_domains: ['*'] } });
+    try {
+      const cb = await toCallback(p.base, ALICE, '/');
+      const [sd] = p.gh.childrenNamed('gatehouse-sessiond');
+      process.kill(sd.pid, 'SIGKILL');
+      const r = await httpRequest(cb.url, { headers: { Cookie: cb.csrf }, timeout: 20000 });
+      assert.ok([302, 503].includes(r.status), `status ${r.status}`);
+      await until(async () => (await httpRequest(`${p.base}/ready`, {})).status === 200, { what: 'sessiond back' });
+      const again = await signIn(p.base, { ...ALICE, rd: '/' });
+      assert.equal(again.status, 302, formatTrace(again.trace));
     } finally { await p.gh.stop(); await p.idp.stop(); }
   });
 
