@@ -106,6 +106,7 @@ struct config {
 	char		*login_url;
 	char		*redeem_url;
 	char		*profile_url;
+	char		*validate_url;		/* no effect with "oidc" */
 	char		*oidc_jwks_url;
 	char		*scope;
 	char		*prompt;

@@ -45,7 +45,8 @@ static const struct conf_key conf_keys[] = {
 	K(login_url, "login-url", S, 0, AUTHD, NULL),
 	K(redeem_url, "redeem-url", S, 0, AUTHD, NULL),
 	K(profile_url, "profile-url", S, 0, AUTHD, NULL),
-	U(validate_url, "validate-url", S, 0, NULL),
+	/* Read by no child: oauth2-proxy's oidc provider never calls it either. */
+	K(validate_url, "validate-url", S, 0, 0, NULL),
 	U(resource, "resource", S, 0, NULL),
 	K(scope, "scope", S, 0, AUTHD, "openid email profile"),
 	K(prompt, "prompt", S, 0, AUTHD, ""),

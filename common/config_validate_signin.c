@@ -60,6 +60,7 @@ check_provider(const struct config *cf, struct conf_diag *diag)
 	check_idp_url(diag, "redeem_url", cf->redeem_url, skip);
 	check_idp_url(diag, "oidc_jwks_url", cf->oidc_jwks_url, skip);
 	check_idp_url(diag, "profile_url", cf->profile_url, 0);
+	check_idp_url(diag, "validate_url", cf->validate_url, 0);
 	check_idp_url(diag, "backend_logout_url", cf->backend_logout_url, 0);
 	if (conf_isset(cf->code_challenge_method) &&
 	    strcmp(cf->code_challenge_method, "S256") != 0 &&

@@ -13,13 +13,13 @@ import tls from 'node:tls';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { once } from 'node:events';
-import { spawnSync } from 'node:child_process';
 import {
   mkdirSync, writeFileSync, readFileSync, symlinkSync, chmodSync, rmSync, mkdtempSync,
 } from 'node:fs';
 import os from 'node:os';
 import WebSocket from 'ws';
 import { Gatehouse, ensureUsers, freePort, sleep, until } from './lib/gatehouse.js';
+import { selfSigned, makeCa } from './lib/certs.js';
 import {
   startUpstream, rawRequest, rawExchange, parseResponses, headerValues,
   streamBlock, streamSha256, sha256, BLOCK,
@@ -150,40 +150,6 @@ function checkRss(t, gh, sampler, what) {
   assert.ok(sampler.pids.length > 0, 'a proxy worker to measure');
   assert.ok(maxRss < RSS_BOUND && hwm < RSS_BOUND,
     `${what}: worker RSS ${mib(Math.max(maxRss, hwm))} MiB over the ${mib(RSS_BOUND)} MiB bound`);
-}
-
-function openssl(args, cwd) {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-// A self-signed certificate for 127.0.0.1 and localhost.
-function selfSigned(dir) {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', 'server.key', '-out', 'server.pem', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], dir);
-  return { key: path.join(dir, 'server.key'), cert: path.join(dir, 'server.pem') };
-}
-
-// A CA, and leaf certificates it signed for the given subjectAltName.
-function makeCa(dir) {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=gatehouse test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  let n = 0;
-  return {
-    ca: path.join(dir, 'ca.pem'),
-    leaf(san) {
-      const name = `leaf${n++}`;
-      writeFileSync(path.join(dir, `${name}.ext`),
-        `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-      openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], dir);
-      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-        '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`], dir);
-      return { key: readFileSync(path.join(dir, `${name}.key`)), cert: readFileSync(path.join(dir, `${name}.pem`)) };
-    },
-  };
 }
 
 function scratch() {

@@ -7,12 +7,14 @@ import test, { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Gatehouse, ensureUsers, freePort, until, sleep, tmpdir, BUILD, COOKIE_SECRET } from './lib/gatehouse.js';
 import { startIdp } from './lib/idp.js';
 import { signIn, httpRequest, CookieJar, formatTrace, follow, loginForm, postLogin } from './lib/login.js';
 import { startUpstream, headerValues } from './lib/upstream.js';
+import { makeCa } from './lib/certs.js';
 
 const ALICE = { user: 'alice', password: 'alice-password' };
 const BOB = { user: 'bob', password: 'bob-password' };
@@ -458,5 +460,94 @@ describe('skip_jwt_bearer_tokens', { timeout: 90000 }, () => {
       assert.equal(a.status, 403);
       assert.equal((await httpRequest(`${strict.base}/oauth2/auth`, { jar: r.jar })).status, 202);
     } finally { await strict.gh.stop(); await strict.idp.stop(); }
+  });
+});
+
+describe('provider_ca_files: an IdP over https', { timeout: 60000 }, () => {
+  test('trusted through provider_ca_files; refused with the system bundle alone', async () => {
+    const ca = makeCa(tmpdir());
+    const leaf = ca.leaf('DNS:localhost,IP:127.0.0.1');
+    let issuer;
+    const srv = https.createServer(leaf, (req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(req.url.endsWith('/openid-configuration') ? JSON.stringify({
+        issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`, response_types_supported: ['code'],
+        subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
+      }) : '{"keys":[]}');
+    });
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    issuer = `https://localhost:${srv.address().port}`;
+    const trusting = await new Gatehouse({
+      config: { workers: 1, skip_oidc_discovery: false, oidc_issuer_url: issuer, provider_ca_files: [ca.ca] },
+    }).start({ waitReady: false });
+    const stranger = await new Gatehouse({
+      config: { workers: 1, skip_oidc_discovery: false, oidc_issuer_url: issuer },
+    }).start({ waitReady: false });
+    try {
+      await trusting.waitReady();
+      assert.match(trusting.log, new RegExp(`discovery: issuer ${issuer}`));
+      await until(() => /discovery: .*(SSL|certificate)/i.test(stranger.log), { what: 'a certificate error' });
+      assert.equal((await httpRequest(`http://127.0.0.1:${stranger.port}/ready`, {})).status, 503);
+    } finally { await trusting.stop(); await stranger.stop(); srv.close(); }
+  });
+});
+
+describe('large sessions, parallel sign-ins, backend_logout_url', { timeout: 60000 }, () => {
+  let up; let p;
+  const many = Array.from({ length: 60 }, (_, i) => `group-with-a-long-name-${i}`);
+  before(async () => {
+    up = await startUpstream({ name: 'app' });
+    p = await startPair({
+      up,
+      idpOpts: { users: { alice: { groups: many } } },
+      config: {
+        email_domains: ['*'], cookie_csrf_per_request: true,
+        backend_logout_url: `${up.url}/logout?token={id_token}`,
+      },
+    });
+  });
+  after(async () => { await p?.gh.stop(); await p?.idp.stop(); await up?.stop(); });
+
+  test('a session too large for one cookie is split into _0, _1, ... and joined back', async () => {
+    const r = await signIn(p.base, { ...ALICE, rd: '/' });
+    assert.equal(r.status, 302, formatTrace(r.trace));
+    const parts = r.jar.all(p.base).filter((c) => /^_oauth2_proxy_\d+$/.test(c.name));
+    assert.ok(parts.length >= 2, `parts: ${parts.map((c) => c.name)}`);
+    assert.equal(r.jar.get('_oauth2_proxy'), undefined);
+    for (const c of parts) assert.ok(c.raw.length <= 4000, `${c.name}: ${c.raw.length} bytes`);
+    const a = await httpRequest(`${p.base}/x`, { jar: r.jar });
+    assert.equal(a.status, 200);
+    assert.equal(headerValues(JSON.parse(a.body), "x-forwarded-groups")[0].split(",").length, 60);
+  });
+
+  test('cookie_csrf_per_request: two sign-ins started together both finish', async () => {
+    const jar = new CookieJar();
+    const one = await httpRequest(`${p.base}/oauth2/start?rd=%2Fone`, { jar });
+    const two = await httpRequest(`${p.base}/oauth2/start?rd=%2Ftwo`, { jar });
+    const names = jar.all(p.base).map((c) => c.name).filter((n) => n.endsWith('_csrf'));
+    assert.equal(names.length, 2, names.join(' '));
+    for (const n of names) assert.match(n, /^_oauth2_proxy_[A-Za-z0-9_-]{8}_csrf$/);
+    // Finish the second first, then the first, in the same browser.
+    for (const [start, rd] of [[two, '/two'], [one, '/one']]) {
+      let r = await follow(start.location, { jar, until: (u) => u.startsWith(p.base) });
+      if (!(r.location && r.location.startsWith(p.base))) {
+        r = await postLogin(loginForm(r.body, r.url), { ...ALICE, jar });
+        if (!r.location.startsWith(p.base)) r = await follow(r.location, { jar, until: (u) => u.startsWith(p.base) });
+      }
+      const cb = await httpRequest(r.location, { jar });
+      assert.equal(cb.status, 302);
+      assert.equal(cb.location, `${p.base}${rd}`);
+    }
+  });
+
+  test('sign-out calls backend_logout_url with the ID token', async () => {
+    const r = await signIn(p.base, { ...ALICE, rd: '/' });
+    up.reset();
+    const out = await httpRequest(`${p.base}/oauth2/sign_out`, { jar: r.jar });
+    assert.equal(out.status, 302);
+    await until(() => up.requests.some((q) => q.url.startsWith('/logout?token=ey')),
+      { what: 'the backend logout request' });
+    assert.match(p.gh.log, /backend_logout_url: HTTP 200/);
   });
 });

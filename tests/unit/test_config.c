@@ -1144,7 +1144,8 @@ fill_config(struct fixture *f)
 	    "session_cache_ttl = '2s'\nskip_jwt_bearer_tokens = true\n"
 	    "bearer_token_login_fallback = false\n"
 	    "extra_jwt_issuers = ['https://x=y']\n"
-	    "authenticated_emails_file = '/e'\n"),
+	    "authenticated_emails_file = '/e'\n"
+	    "validate_url = 'https://v'\n"),
 	    0);
 }
 
@@ -1215,7 +1216,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 115);
+	assert_int_equal(nsent, 116);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);
