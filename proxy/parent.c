@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "cookie.h"
 #include "emails.h"
 #include "log.h"
 #include "page.h"
+#include "redirect.h"
 #include "parent.h"
 #include "route.h"
 #include "sandbox.h"
@@ -168,6 +170,62 @@ check_tls(const struct config *cf, const struct upstream_set *ups,
 		SSL_CTX_free(ctx);
 }
 
+/*
+ * The cookie attributes the workers will write: cookie_name, cookie_path
+ * and each of cookie_domains, by writing a cookie with them.
+ */
+static void
+check_cookies(const struct config *cf, struct conf_diag *diag)
+{
+	struct cookie_opts	 o;
+	struct evbuffer		*b;
+	size_t			 i = 0;
+
+	if ((b = evbuffer_new()) == NULL)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.name = cf->cookie_name;
+	o.path = cf->cookie_path;
+	o.samesite = cf->cookie_samesite;
+	do {
+		o.domain = cf->cookie_domains.n > 0 ?
+		    cf->cookie_domains.v[i] : NULL;
+		if (cookie_set(b, &o, "x") == -1)
+			conf_error(diag, "cookie_domains, cookie_path: "
+			    "\"%s\" and \"%s\" cannot be a cookie's Domain "
+			    "and Path", o.domain != NULL ? o.domain : "",
+			    o.path != NULL ? o.path : "");
+	} while (++i < cf->cookie_domains.n);
+	evbuffer_free(b);
+	for (i = 0; i < cf->whitelist_domains.n; i++)
+		if (!redirect_whitelist_entry_ok(cf->whitelist_domains.v[i]))
+			conf_error(diag, "whitelist_domains: \"%s\" is not "
+			    "[.]host[:port]", cf->whitelist_domains.v[i]);
+}
+
+/* provider_ca_files: authd reads them when it starts; read them now. */
+static void
+check_provider_cas(const struct config *cf, struct conf_diag *diag)
+{
+	char	 buf[4096];
+	FILE	*fp;
+	size_t	 i, n;
+
+	for (i = 0; i < cf->provider_ca_files.n; i++) {
+		if ((fp = fopen(cf->provider_ca_files.v[i], "re")) == NULL) {
+			conf_error(diag, "provider_ca_files: %s: %s",
+			    cf->provider_ca_files.v[i], strerror(errno));
+			continue;
+		}
+		n = fread(buf, 1, sizeof(buf) - 1, fp);
+		buf[n] = '\0';
+		fclose(fp);
+		if (strstr(buf, "-----BEGIN CERTIFICATE-----") == NULL)
+			conf_error(diag, "provider_ca_files: %s: no PEM "
+			    "certificate at its start", cf->provider_ca_files.v[i]);
+	}
+}
+
 /* Regexes, CIDRs and the request log format, with the workers' code. */
 static void
 check_policy(const struct config *cf, struct conf_diag *diag)
@@ -195,6 +253,8 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	if ((pg = page_load_config(cf, err, sizeof(err))) == NULL)
 		conf_error(diag, "%s", err);
 	page_free(pg);
+	check_cookies(cf, diag);
+	check_provider_cas(cf, diag);
 	if (cf->authenticated_emails_file != NULL &&
 	    *cf->authenticated_emails_file != '\0') {
 		if ((es = emails_load(cf->authenticated_emails_file, err,

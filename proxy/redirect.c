@@ -353,23 +353,40 @@ hostport_parse(const char *s, size_t len, int entry, struct hostport *hp)
  * name none (oauth2-proxy's rule: "https://example.com:443/" needs
  * "example.com:443").
  */
+/* The entry's host and port, and whether it covers subdomains. */
+static int
+entry_parse(const char *entry, struct hostport *ent, int *wild)
+{
+	*wild = 0;
+	if (entry == NULL)
+		return -1;
+	if (entry[0] == '.') {
+		*wild = 1;
+		entry++;
+	} else if (entry[0] == '*' && entry[1] == '.') {
+		*wild = 1;
+		entry += 2;
+	}
+	return hostport_parse(entry, strlen(entry), 1, ent);
+}
+
+int
+redirect_whitelist_entry_ok(const char *entry)
+{
+	struct hostport	ent;
+	int		wild;
+
+	return entry_parse(entry, &ent, &wild) == 0;
+}
+
 static int
 entry_matches(const char *entry, const struct hostport *url)
 {
 	struct hostport	 ent;
 	size_t		 ul, el;
-	int		 wild = 0;
+	int		 wild;
 
-	if (entry == NULL)
-		return 0;
-	if (entry[0] == '.') {
-		wild = 1;
-		entry++;
-	} else if (entry[0] == '*' && entry[1] == '.') {
-		wild = 1;
-		entry += 2;
-	}
-	if (hostport_parse(entry, strlen(entry), 1, &ent) == -1)
+	if (entry_parse(entry, &ent, &wild) == -1)
 		return 0;
 	if (ent.port != PORT_ANY && ent.port != url->port)
 		return 0;

@@ -38,6 +38,9 @@ const char	*redirect_pick(const char *rd_param,
 		    const char *x_forwarded_uri, const char *request_uri,
 		    const struct conf_list *whitelist);
 
+/* 1 if a whitelist_domains entry can match anything (gatehouse -n). */
+int		 redirect_whitelist_entry_ok(const char *entry);
+
 /* 1 if uri lies beneath prefix: "/oauth2/x" for "/oauth2", as oauth2-proxy. */
 int		 redirect_under_prefix(const char *uri, const char *prefix);
 

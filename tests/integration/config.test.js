@@ -74,3 +74,13 @@ test('-n checks custom templates with the workers\' code: a construct outside th
   writeFileSync(path.join(tdir, 'sign_in.html'), '<p>{{.ProviderName}}</p>\n');
   assert.equal(run(['-n', '-c', conf('tpl.conf', `${GOOD}custom_templates_dir = "${tdir}"\n`)]).code, 0);
 });
+
+test('-n checks what the helpers would only find later: cookie attributes, whitelist entries, CA files', () => {
+  const r = run(['-n', '-c', conf('late.conf', `${GOOD}cookie_path = "/a;b"\nwhitelist_domains = ["ok.example:443", "bad:port:x:"]\n`
+    + `provider_ca_files = ["/nonexistent/ca.pem"]\n`)]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /cookie_path: .*"\/a;b"/);
+  assert.match(r.stderr, /whitelist_domains: "bad:port:x:"/);
+  assert.doesNotMatch(r.stderr, /ok\.example/);
+  assert.match(r.stderr, /provider_ca_files: \/nonexistent\/ca\.pem/);
+});
