@@ -140,7 +140,64 @@ set_string(char **dst, const char *v)
 	return (*dst = strdup(v)) == NULL ? -1 : 0;
 }
 
-/* The groups claim, from the ID token or else userinfo. */
+/* One group more, "role:<client>:<role>" or "role:<role>". */
+static int
+add_role(struct flow *f, const char *client, const char *role)
+{
+	char	**ng, *g;
+	size_t	  len;
+
+	if (f->ngroups >= JWT_CLAIM_STRINGS_MAX)
+		return 0;
+	len = 5 + (client != NULL ? strlen(client) + 1 : 0) + strlen(role) + 1;
+	if ((g = malloc(len)) == NULL)
+		return -1;
+	snprintf(g, len, "role:%s%s%s", client != NULL ? client : "",
+	    client != NULL ? ":" : "", role);
+	if ((ng = reallocarray(f->groups, f->ngroups + 1, sizeof(*ng))) ==
+	    NULL) {
+		free(g);
+		return -1;
+	}
+	f->groups = ng;
+	f->groups[f->ngroups++] = g;
+	return 0;
+}
+
+/* The "roles" array of o: Keycloak's realm_access, or a client's. */
+static int
+add_roles(struct flow *f, const json_t *o, const char *client)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(o, "roles"), i, v)
+		if (json_is_string(v) &&
+		    add_role(f, client, json_string_value(v)) == -1)
+			return -1;
+	return 0;
+}
+
+/* resource_access: { "<client>": { "roles": [...] }, ... } */
+static int
+add_client_roles(struct flow *f)
+{
+	const char	*client;
+	json_t		*o;
+
+	json_object_foreach(json_object_get(f->claims.raw, "resource_access"),
+	    client, o)
+		if (add_roles(f, o, client) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * The groups claim, from the ID token or else userinfo, and Keycloak's
+ * roles as oauth2-proxy's keycloak-oidc provider names them: a realm role
+ * is the group "role:<role>", a client's "role:<client>:<role>"
+ * (allowed_roles matches these).
+ */
 static int
 claim_groups(struct flow *f)
 {
@@ -151,7 +208,10 @@ claim_groups(struct flow *f)
 	if ((r = jwt_claim_strings(&f->claims, name, &f->groups,
 	    &f->ngroups)) == 1 && f->userinfo != NULL)
 		r = jwt_claim_strings(&ui, name, &f->groups, &f->ngroups);
-	return r == -1 ? -1 : 0;
+	if (r == -1 || add_roles(f, json_object_get(f->claims.raw,
+	    "realm_access"), NULL) == -1)
+		return -1;
+	return add_client_roles(f);
 }
 
 static void	session_seal(struct flow *);

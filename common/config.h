@@ -77,6 +77,7 @@ struct config {
 	struct conf_list email_domains;
 	char		*authenticated_emails_file;	/* workers read it */
 	struct conf_list allowed_groups;
+	struct conf_list allowed_roles;		/* Keycloak: "role:" groups */
 	int		 pass_basic_auth;
 	char		*basic_auth_password;	/* workers: for upstreams */
 	int		 pass_user_headers;

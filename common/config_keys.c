@@ -60,7 +60,7 @@ static const struct conf_key conf_keys[] = {
 	    "false"),
 	K(backend_logout_url, "backend-logout-url", S, 0, AUTHD, NULL),
 	K(allowed_groups, "allowed-group", L, 0, PROXY, NULL),
-	U(allowed_roles, "allowed-role", L, 0, NULL),
+	K(allowed_roles, "allowed-role", L, 0, PROXY, NULL),
 	K(user_id_claim, "user-id-claim", S, DEP, AUTHD, NULL),
 
 	/* Provider, OIDC. */

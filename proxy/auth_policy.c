@@ -86,6 +86,21 @@ in_groups(const struct identity *id, const char *group)
 	return 0;
 }
 
+/* allowed_roles: the groups authd made of Keycloak's roles. */
+static int
+in_roles(const struct identity *id, const char *role)
+{
+	size_t	i, n = strlen(role);
+
+	for (i = 0; i < id->ngroups; i++)
+		if (strncmp(id->groups[i], "role:", 5) == 0 &&
+		    strlen(id->groups[i] + 5) == n &&
+		    memcmp(id->groups[i] + 5, role, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* As oauth2-proxy: allowed_roles join allowed_groups, any one passes. */
 int
 auth_allowed(const struct identity *id)
 {
@@ -94,10 +109,13 @@ auth_allowed(const struct identity *id)
 
 	if (!email_allowed(id->email, &cf->email_domains))
 		return 0;
-	if (cf->allowed_groups.n == 0)
+	if (cf->allowed_groups.n == 0 && cf->allowed_roles.n == 0)
 		return 1;
 	for (i = 0; i < cf->allowed_groups.n; i++)
 		if (in_groups(id, cf->allowed_groups.v[i]))
+			return 1;
+	for (i = 0; i < cf->allowed_roles.n; i++)
+		if (in_roles(id, cf->allowed_roles.v[i]))
 			return 1;
 	return 0;
 }

@@ -260,6 +260,33 @@ describe('authenticated_emails_file, and key rotation across a reload', { timeou
   });
 });
 
+describe('allowed_roles: Keycloak\'s realm and client roles', { timeout: 60000 }, () => {
+  let p;
+  before(async () => {
+    p = await startPair({
+      idpOpts: {
+        users: {
+          alice: { realm_access: { roles: ['viewer'] }, resource_access: { app: { roles: ['editor'] } } },
+          bob: { realm_access: { roles: ['viewer'] } },
+        },
+      },
+      config: { email_domains: ['*'], allowed_roles: ['app:editor'], set_xauthrequest: true },
+    });
+  });
+  after(async () => { await p?.gh.stop(); await p?.idp.stop(); });
+
+  test('a client role named in allowed_roles lets alice in; bob has only a realm role', async () => {
+    const a = await signIn(p.base, { ...ALICE, rd: '/' });
+    assert.equal(a.status, 302, formatTrace(a.trace));
+    const auth = await httpRequest(`${p.base}/oauth2/auth`, { jar: a.jar });
+    assert.equal(auth.status, 202);
+    assert.match(auth.headers['x-auth-request-groups'], /(^|,)role:viewer(,|$)/);
+    assert.match(auth.headers['x-auth-request-groups'], /(^|,)role:app:editor(,|$)/);
+    const b = await signIn(p.base, { ...BOB, rd: '/' });
+    assert.equal(b.status, 403, formatTrace(b.trace));
+  });
+});
+
 describe('refresh', { timeout: 60000 }, () => {
   let p;
   before(async () => {

@@ -1145,7 +1145,8 @@ fill_config(struct fixture *f)
 	    "bearer_token_login_fallback = false\n"
 	    "extra_jwt_issuers = ['https://x=y']\n"
 	    "authenticated_emails_file = '/e'\n"
-	    "validate_url = 'https://v'\n"),
+	    "validate_url = 'https://v'\n"
+	    "allowed_roles = ['admin', 'app:editor']\n"),
 	    0);
 }
 
@@ -1216,7 +1217,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 116);
+	assert_int_equal(nsent, 117);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);

@@ -572,7 +572,9 @@ async function runChild() {
       acr: null, sid: null, auth_time: null, iss: null,
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username', 'groups'],
+      // realm_access and resource_access: Keycloak's roles, for users
+      // that have them.
+      profile: ['name', 'preferred_username', 'groups', 'realm_access', 'resource_access'],
       groups: ['groups'],
     },
     scopes: ['openid', 'offline_access'],
