@@ -42,13 +42,15 @@
 
 #include <stddef.h>
 
+#include "resolve.h"
+
 struct event_base;
 struct fetch_ctx;
 
 #define FETCH_CA_MAX		(8 * 1024 * 1024)	/* a CA bundle */
 #define FETCH_INFLIGHT_MAX	256	/* concurrent transfers */
 #define FETCH_PINS_MAX		64	/* pinned host:port pairs */
-#define FETCH_ADDRS_MAX		16	/* addresses for one pin */
+#define FETCH_ADDRS_MAX		RESOLVE_ADDRS_MAX	/* for one pin */
 
 /*
  * status: the HTTP status, or -1 when there was no complete answer;

@@ -1,9 +1,10 @@
 /*
- * Host name look-ups for authd, asynchronous on its libevent loop with
- * libevent's evdns: UDP to the nameservers of resolv.conf from sockets
- * opened at resolve_init, no threads, no files read afterwards, so it
- * works in the chroot and under the seccomp filter.  The answers become
- * fetch_pin() address lists (see fetch.h for why curl never resolves).
+ * Host name look-ups for authd and sessiond, asynchronous on their
+ * libevent loop with libevent's evdns: UDP to the nameservers of
+ * resolv.conf from sockets opened at resolve_init, no threads, no files
+ * read afterwards, so it works in the chroot and under the seccomp
+ * filter.  authd turns the answers into fetch_pin() address lists (see
+ * authd/fetch.h for why curl never resolves).
  *
  * What it reads, before the sandbox: resolv.conf ("nameserver", also
  * "127.0.0.1:5353" or "[::1]:5353"; "search", "domain", "options ndots:")
@@ -17,7 +18,7 @@
  * addresses, since idp_url_ok lets http:// go to it.
  *
  * A look-up asks for A and AAAA in parallel; the answer is at most
- * FETCH_ADDRS_MAX addresses, IPv4 first, without duplicates, as
+ * RESOLVE_ADDRS_MAX addresses, IPv4 first, without duplicates, as
  * "192.0.2.1,2001:db8::1".  Answers are cached for a fixed time (DNS TTLs
  * are not passed on by evdns_getaddrinfo), failures are not cached;
  * concurrent look-ups of one name share one query.  IP literals are
@@ -46,6 +47,7 @@
 struct event_base;
 struct resolver;
 
+#define RESOLVE_ADDRS_MAX	16	/* addresses in one answer */
 #define RESOLVE_TTL_SEC		60	/* how long an answer is reused */
 #define RESOLVE_NAMES_MAX	64	/* names cached or being looked up */
 #define RESOLVE_INFLIGHT_MAX	16	/* names being looked up at once */

@@ -32,7 +32,6 @@
 #include <event2/util.h>
 
 #include "log.h"
-#include "fetch.h"
 #include "resolve.h"
 
 #define RESOLVE_CONF		"/etc/resolv.conf"
@@ -42,7 +41,7 @@
 #define RESOLVE_NO_SKEW		"3600"	/* seconds: never before our timeout */
 #define RESOLVE_LABEL_MAX	63
 /* An address list ("a,b"), or an error naming the host. */
-#define RESOLVE_TEXT_LEN	(FETCH_ADDRS_MAX * INET6_ADDRSTRLEN + 16)
+#define RESOLVE_TEXT_LEN	(RESOLVE_ADDRS_MAX * INET6_ADDRSTRLEN + 16)
 
 struct resolve_waiter {
 	TAILQ_ENTRY(resolve_waiter)	 entry;
@@ -218,7 +217,7 @@ resolve_is_loopback(const struct sockaddr *sa)
 
 /*
  * Writes the addresses of res to out, IPv4 first, without duplicates, at
- * most FETCH_ADDRS_MAX; only loopback ones for "localhost".  Returns how
+ * most RESOLVE_ADDRS_MAX; only loopback ones for "localhost".  Returns how
  * many.
  */
 static size_t
@@ -227,7 +226,7 @@ resolve_format(const char *host, const struct evutil_addrinfo *res,
 {
 	const struct evutil_addrinfo	*ai;
 	const void			*addr;
-	char				 seen[FETCH_ADDRS_MAX][INET6_ADDRSTRLEN];
+	char				 seen[RESOLVE_ADDRS_MAX][INET6_ADDRSTRLEN];
 	size_t				 n = 0, i, off = 0;
 	int				 pass, af, local, len;
 
@@ -235,7 +234,7 @@ resolve_format(const char *host, const struct evutil_addrinfo *res,
 	*out = '\0';
 	for (pass = 0; pass < 2; pass++) {
 		af = pass == 0 ? AF_INET : AF_INET6;
-		for (ai = res; ai != NULL && n < FETCH_ADDRS_MAX;
+		for (ai = res; ai != NULL && n < RESOLVE_ADDRS_MAX;
 		    ai = ai->ai_next) {
 			if (ai->ai_family != af || ai->ai_addr == NULL ||
 			    (local && !resolve_is_loopback(ai->ai_addr)))
