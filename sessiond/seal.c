@@ -149,7 +149,8 @@ make_ad(unsigned char *ad, enum seal_purpose p, const char *name,
 	uint64_t	e = (uint64_t)expires;
 	size_t		n, i;
 
-	if (p < SEAL_SESSION || p > SEAL_NPURPOSE || name == NULL ||
+	/* SEAL_STORE keys only seal_store's values, never a cookie. */
+	if (p < SEAL_SESSION || p > SEAL_TICKET || name == NULL ||
 	    (n = strnlen(name, SEAL_NAME_MAX + 1)) > SEAL_NAME_MAX)
 		return (0);
 	ad[0] = (unsigned char)p;
@@ -304,6 +305,69 @@ unseal(const struct seal_keys *k, enum seal_purpose p, const char *name,
 	free(scratch);
 	free(bin);
 	return (r);
+}
+
+/* The key that seals stored sessions of this ticket secret, for key i. */
+static void
+store_key(const struct seal_keys *k, size_t i, const unsigned char *secret,
+    unsigned char *out)
+{
+	crypto_generichash(out, SEAL_KEY_LEN, secret, SEAL_STORE_SECRET_LEN,
+	    key_at(k, i, SEAL_STORE), SEAL_KEY_LEN);
+}
+
+int
+seal_store(const struct seal_keys *k, const unsigned char *secret,
+    const void *ad, size_t adlen, const void *pt, size_t ptlen,
+    unsigned char *out, size_t outlen)
+{
+	unsigned char		 key[SEAL_KEY_LEN];
+	unsigned long long	 clen;
+
+	if (!seal_ready || k == NULL || outlen < ptlen + SEAL_OVERHEAD ||
+	    ptlen > SEAL_PT_MAX)
+		return (-1);
+	store_key(k, 0, secret, key);
+	randombytes_buf(out, SEAL_NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_NONCE_LEN, &clen,
+	    pt, ptlen, ad, adlen, NULL, out, key);
+	sodium_memzero(key, sizeof(key));
+	return ((int)(ptlen + SEAL_OVERHEAD));
+}
+
+int
+unseal_store(const struct seal_keys *k, const unsigned char *secret,
+    const void *ad, size_t adlen, const unsigned char *in, size_t inlen,
+    void *pt, size_t ptmax)
+{
+	unsigned char		 key[SEAL_KEY_LEN];
+	unsigned long long	 mlen;
+	size_t			 i;
+	int			 r = SEAL_BAD;
+
+	if (!seal_ready || k == NULL || inlen < SEAL_OVERHEAD ||
+	    inlen - SEAL_OVERHEAD > ptmax)
+		return (SEAL_MALFORMED);
+	for (i = 0; i < k->n && r == SEAL_BAD; i++) {
+		store_key(k, i, secret, key);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &mlen, NULL,
+		    in + SEAL_NONCE_LEN, inlen - SEAL_NONCE_LEN, ad, adlen, in,
+		    key) == 0)
+			r = (int)mlen;
+	}
+	sodium_memzero(key, sizeof(key));
+	return (r);
+}
+
+void
+seal_blind_name(const struct seal_keys *k, const void *data, size_t len,
+    char out[65])
+{
+	unsigned char	h[32];
+
+	crypto_generichash(h, sizeof(h), data, len, key_at(k, 0, SEAL_STORE),
+	    SEAL_KEY_LEN);
+	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
 const char *

@@ -36,8 +36,9 @@ enum seal_purpose {
 	SEAL_SESSION = 1,	/* session cookie */
 	SEAL_CSRF = 2,		/* CSRF cookie */
 	SEAL_TICKET = 3,	/* Redis ticket cookie */
+	SEAL_STORE = 4,		/* a session in Redis (seal_store) */
 };
-#define SEAL_NPURPOSE		3
+#define SEAL_NPURPOSE		4
 
 /* What unseal returns; seal_result_name names each for logs. */
 enum seal_result {
@@ -105,6 +106,32 @@ int	seal(const struct seal_keys *, enum seal_purpose,
 int	unseal(const struct seal_keys *, enum seal_purpose,
 	    const char *cookie_name, int64_t now, const char *value, size_t len,
 	    void *pt, size_t ptmax, size_t *ptlen);
+
+/*
+ * A session kept in Redis is sealed with a key derived from both the
+ * cookie key and the ticket's secret (which only the cookie holds):
+ * K = BLAKE2b(key = the STORE subkey, secret).  Neither the stored value
+ * nor the cookie alone opens the session.  The value is nonce || ciphertext
+ * || tag (SEAL_OVERHEAD more bytes than pt), bound to ad (the Redis key).
+ * seal_store seals with the first cookie key; unseal_store tries them all.
+ * Both return the output length, or -1; unseal_store SEAL_BAD when no key
+ * authenticates it.
+ */
+#define SEAL_STORE_SECRET_LEN	32
+int	seal_store(const struct seal_keys *, const unsigned char *secret,
+	    const void *ad, size_t adlen, const void *pt, size_t ptlen,
+	    unsigned char *out, size_t outlen);
+int	unseal_store(const struct seal_keys *, const unsigned char *secret,
+	    const void *ad, size_t adlen, const unsigned char *in, size_t inlen,
+	    void *pt, size_t ptmax);
+
+/*
+ * A name for Redis that does not reveal what it names (the per-user
+ * index): BLAKE2b keyed with the first key's STORE subkey, as 64 hex
+ * digits and a NUL.
+ */
+void	seal_blind_name(const struct seal_keys *, const void *data, size_t len,
+	    char out[65]);
 
 const char	*seal_result_name(int);
 

@@ -325,10 +325,10 @@ test_seal_wrong_name_purpose(void **state)
 	assert_int_equal(opens(k, SEAL_SESSION, "", NOW, v, "alice"),
 	    SEAL_BAD);
 	/* A value sealed for one purpose opens for that one only. */
-	for (p = SEAL_SESSION; p <= SEAL_NPURPOSE; p++) {
+	for (p = SEAL_SESSION; p <= SEAL_TICKET; p++) {
 		assert_true(seal(k, p, NAME, EXPIRES, "alice", 5, v,
 		    sizeof(v)) > 0);
-		for (q = SEAL_SESSION; q <= SEAL_NPURPOSE; q++)
+		for (q = SEAL_SESSION; q <= SEAL_TICKET; q++)
 			assert_int_equal(opens(k, q, NAME, NOW, v, "alice"),
 			    p == q ? SEAL_OK : SEAL_BAD);
 	}
@@ -1162,6 +1162,50 @@ test_session_trailing(void **state)
 	assert_true(decode_fails(buf, (size_t)len + 8));
 }
 
+/* A stored session opens with the cookie key and the ticket's secret only. */
+static void
+test_store(void **state)
+{
+	struct seal_keys	*k = keys_of(&secret_old, 1);
+	struct seal_keys	*other = keys_of(&secret_new, 1);
+	unsigned char		 secret[SEAL_STORE_SECRET_LEN], wrong[sizeof(secret)];
+	unsigned char		 out[64], pt[64];
+	char			 h1[65], h2[65];
+	int			 n;
+
+	(void)state;
+	memset(secret, 7, sizeof(secret));
+	memset(wrong, 8, sizeof(wrong));
+	n = seal_store(k, secret, "key", 3, "session", 7, out, sizeof(out));
+	assert_int_equal(n, 7 + SEAL_OVERHEAD);
+	assert_int_equal(unseal_store(k, secret, "key", 3, out, (size_t)n, pt,
+	    sizeof(pt)), 7);
+	assert_memory_equal(pt, "session", 7);
+	/* Wrong secret, wrong associated data, tampered: nothing opens. */
+	assert_int_equal(unseal_store(k, wrong, "key", 3, out, (size_t)n, pt,
+	    sizeof(pt)), SEAL_BAD);
+	assert_int_equal(unseal_store(k, secret, "kez", 3, out, (size_t)n, pt,
+	    sizeof(pt)), SEAL_BAD);
+	out[n - 1] ^= 1;
+	assert_int_equal(unseal_store(k, secret, "key", 3, out, (size_t)n, pt,
+	    sizeof(pt)), SEAL_BAD);
+	out[n - 1] ^= 1;
+	assert_int_equal(unseal_store(k, secret, "key", 3, out, 10, pt,
+	    sizeof(pt)), SEAL_MALFORMED);
+	/* Another cookie key, same secret: nothing opens either. */
+	assert_int_equal(unseal_store(other, secret, "key", 3, out, (size_t)n,
+	    pt, sizeof(pt)), SEAL_BAD);
+	/* Blind names: stable per key, different across keys. */
+	seal_blind_name(k, "alice", 5, h1);
+	seal_blind_name(k, "alice", 5, h2);
+	assert_string_equal(h1, h2);
+	seal_blind_name(other, "alice", 5, h2);
+	assert_string_not_equal(h1, h2);
+	assert_int_equal(strlen(h1), 64);
+	seal_keys_free(other);
+	seal_keys_free(k);
+}
+
 int
 main(void)
 {
@@ -1194,6 +1238,7 @@ main(void)
 		cmocka_unit_test(test_session_nul),
 		cmocka_unit_test(test_session_groups),
 		cmocka_unit_test(test_session_trailing),
+		cmocka_unit_test(test_store),
 	};
 
 	if (seal_init() == -1)
