@@ -50,6 +50,7 @@ authd_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd, void *arg)
 			return imsg_end(in);
 		case IMSG_SEALED:
 		case IMSG_UNSEALED:
+		case IMSG_STORE_DONE:
 			return sd_answer(in);
 		default:
 			break;

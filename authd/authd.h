@@ -56,10 +56,15 @@ int		 keyset_with(struct keyset *, int refetch, keyset_fn, void *);
 typedef void	(*sd_done_fn)(void *arg, uint32_t result, const void *data,
 		    size_t len);
 int	sd_seal(uint32_t purpose, const char *name, int64_t expires,
-	    const void *pt, size_t len, sd_done_fn, void *arg);
+	    const void *pt, size_t len, const char *replace, sd_done_fn,
+	    void *arg);
+/* The session store: end a session (all: its user's), lock a refresh. */
+int	sd_revoke(const char *cookie, int all, sd_done_fn, void *arg);
+int	sd_lock(const char *cookie, sd_done_fn, void *arg);
 int	sd_unseal(uint32_t purpose, const char *name, const char *value,
 	    sd_done_fn, void *arg);
-int	sd_answer(struct imsg_in *);	/* IMSG_SEALED, IMSG_UNSEALED */
+/* IMSG_SEALED, IMSG_UNSEALED, IMSG_STORE_DONE */
+int	sd_answer(struct imsg_in *);
 
 /* flow.c: the workers' requests; -1 on a malformed one. */
 int	flow_start(struct peer *, struct imsg_in *);

@@ -67,6 +67,9 @@ flow_free(struct flow *f)
 		TAILQ_REMOVE(&f->waiters, w, entry);
 		free(w);
 	}
+	if (f->cookie != NULL)
+		explicit_bzero(f->cookie, strlen(f->cookie));
+	free(f->cookie);
 	json_decref(f->csrf);
 	jwt_claims_free(&f->claims);
 	json_decref(f->userinfo);
@@ -270,7 +273,7 @@ flow_start(struct peer *p, struct imsg_in *in)
 	expires = (int64_t)time(NULL) + authd->cf.cookie_csrf_expire /
 	    1000000000;
 	rc = sd_seal(LOGIN_SEAL_CSRF, csrf_seal_name(), expires, text,
-	    strlen(text), start_sealed, f);
+	    strlen(text), NULL, start_sealed, f);
 	explicit_bzero(text, strlen(text));
 	free(text);
 	if (rc == -1)

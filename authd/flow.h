@@ -49,6 +49,8 @@ struct flow {
 	size_t			 ngroups;
 	int64_t			 expires_in;	/* access token, seconds */
 	struct session		 s;		/* the session being made */
+	char			*cookie;	/* refresh, sign-out: its cookie */
+	int			 all;		/* sign-out: every session */
 };
 
 struct flow	*flow_new(struct peer *, uint64_t id);

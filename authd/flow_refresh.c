@@ -62,12 +62,12 @@ refresh_tokens(void *arg, int status, const char *body, size_t len,
 		flow_verify(f);
 }
 
+static void	refresh_locked(void *, uint32_t, const void *, size_t);
+
 static void
 refresh_opened(void *arg, uint32_t result, const void *data, size_t len)
 {
 	struct flow	*f = arg;
-	struct evbuffer	*b;
-	char		*form;
 
 	if (result != LOGIN_OK || session_decode(data, len, &f->s) == -1) {
 		flow_fail(f, result == LOGIN_OK || result == LOGIN_NO_SESSION ?
@@ -85,6 +85,25 @@ refresh_opened(void *arg, uint32_t result, const void *data, size_t len)
 	}
 	if (time(NULL) < refresh_paused_until) {
 		flow_fail(f, LOGIN_UNAVAILABLE, "refreshes paused");
+		return;
+	}
+	/* With Redis, one refresh per session among every instance. */
+	if (sd_lock(f->cookie, refresh_locked, f) == -1)
+		flow_fail(f, LOGIN_UNAVAILABLE, "sessiond unavailable");
+}
+
+static void
+refresh_locked(void *arg, uint32_t result, const void *data, size_t len)
+{
+	struct flow	*f = arg;
+	struct evbuffer	*b;
+	char		*form;
+
+	(void)data;
+	(void)len;
+	if (result != LOGIN_OK) {
+		flow_fail(f, LOGIN_UNAVAILABLE, "a refresh of this session "
+		    "is under way elsewhere");
 		return;
 	}
 	if ((b = evbuffer_new()) == NULL) {
@@ -132,7 +151,9 @@ flow_refresh(struct peer *p, struct imsg_in *in)
 	f->refresh = 1;
 	memcpy(f->key, key, sizeof(f->key));
 	TAILQ_INSERT_TAIL(&refreshing, f, entry);
-	if (!idp_ready())
+	if ((f->cookie = strdup(cookie)) == NULL)
+		flow_fail(f, LOGIN_ERROR, "out of memory");
+	else if (!idp_ready())
 		flow_fail(f, LOGIN_UNAVAILABLE, "the identity provider is "
 		    "not known yet");
 	else if (sd_unseal(LOGIN_SEAL_SESSION, authd->cf.cookie_name, cookie,
@@ -202,6 +223,24 @@ logout_reply(struct flow *f, const char *id_token)
 	flow_free(f);
 }
 
+/* The store forgot the session (Redis), or had nothing to forget. */
+static void
+logout_revoked(void *arg, uint32_t result, const void *data, size_t len)
+{
+	struct flow	*f = arg;
+
+	(void)data;
+	(void)len;
+	if (result != LOGIN_OK)
+		log_warnx("sign-out: the session store could not end the "
+		    "session: %s", login_result_name(result));
+	log_audit("sign_out", "user", f->s.user != NULL ? f->s.user : "",
+	    "email", f->s.email != NULL ? f->s.email : "", "all",
+	    f->all ? "yes" : "no", "revoked", result == LOGIN_OK ? "yes" : "no",
+	    NULL);
+	logout_reply(f, f->s.id_token);
+}
+
 static void
 logout_opened(void *arg, uint32_t result, const void *data, size_t len)
 {
@@ -211,21 +250,25 @@ logout_opened(void *arg, uint32_t result, const void *data, size_t len)
 		logout_reply(f, NULL);
 		return;
 	}
-	log_audit("sign_out", "user", f->s.user != NULL ? f->s.user : "",
-	    "email", f->s.email != NULL ? f->s.email : "", NULL);
-	logout_reply(f, f->s.id_token);
+	if (sd_revoke(f->cookie, f->all, logout_revoked, f) == -1)
+		logout_revoked(f, LOGIN_UNAVAILABLE, NULL, 0);
 }
 
 int
 flow_logout(struct peer *p, struct imsg_in *in)
 {
-	const char	*v[2];		/* cookie, rd */
+	const char	*v[3];		/* cookie, rd, all */
 	struct flow	*f;
 
-	if (login_parse_strings(in, v, 2) == -1)
+	if (login_parse_strings(in, v, 3) == -1)
 		return -1;
 	if ((f = flow_new(p, in->hdr.id)) == NULL)
 		return 0;
+	f->all = strcmp(v[2], "1") == 0;
+	if ((f->cookie = strdup(v[0])) == NULL) {
+		flow_free(f);
+		return 0;
+	}
 	/* The target rides in the same place as a sign-in's. */
 	if ((f->csrf = json_pack("{ss}", "rd", v[1])) == NULL) {
 		flow_free(f);

@@ -441,7 +441,7 @@ session_seal(struct flow *f)
 	}
 	if (sd_seal(LOGIN_SEAL_SESSION, cf->cookie_name, s->created_at +
 	    (expire > 0 ? expire : SESSION_SEAL_MIN), buf, (size_t)n,
-	    session_sealed, f) == -1)
+	    f->cookie, session_sealed, f) == -1)
 		flow_fail(f, LOGIN_UNAVAILABLE, "sessiond unavailable");
 	explicit_bzero(buf, (size_t)n);
 }

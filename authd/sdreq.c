@@ -82,7 +82,7 @@ sd_send(struct imsg_out *m, uint32_t answer, sd_done_fn done, void *arg)
 
 int
 sd_seal(uint32_t purpose, const char *name, int64_t expires, const void *pt,
-    size_t len, sd_done_fn done, void *arg)
+    size_t len, const char *replace, sd_done_fn done, void *arg)
 {
 	static struct imsg_out	m;
 
@@ -91,6 +91,7 @@ sd_seal(uint32_t purpose, const char *name, int64_t expires, const void *pt,
 	imsg_add_string(&m, name);
 	imsg_add_u64(&m, (uint64_t)expires);
 	imsg_add_data(&m, pt, len);
+	imsg_add_string(&m, replace != NULL ? replace : "");
 	if (imsg_close(&m) == -1) {
 		log_warnx("seal: %zu bytes do not fit in a message", len);
 		explicit_bzero(m.buf, sizeof(m.buf));
@@ -114,6 +115,30 @@ sd_unseal(uint32_t purpose, const char *name, const char *value,
 	return sd_send(&m, IMSG_UNSEALED, done, arg);
 }
 
+int
+sd_revoke(const char *cookie, int all, sd_done_fn done, void *arg)
+{
+	static struct imsg_out	m;
+
+	imsg_compose(&m, IMSG_STORE_REVOKE, ++next_id);
+	imsg_add_string(&m, cookie);
+	imsg_add_u32(&m, all != 0);
+	if (imsg_close(&m) == -1)
+		return -1;
+	return sd_send(&m, IMSG_STORE_DONE, done, arg);
+}
+
+int
+sd_lock(const char *cookie, sd_done_fn done, void *arg)
+{
+	static struct imsg_out	m;
+	const char		*v[1] = { cookie };
+
+	if (login_compose_strings(&m, IMSG_STORE_LOCK, ++next_id, v, 1) == -1)
+		return -1;
+	return sd_send(&m, IMSG_STORE_DONE, done, arg);
+}
+
 /* sessiond's answer; -1 (the channel closes) when malformed. */
 int
 sd_answer(struct imsg_in *in)
@@ -133,6 +158,9 @@ sd_answer(struct imsg_in *in)
 			return -1;
 		data = value;
 		len = strlen(value);
+	} else if (in->hdr.type == IMSG_STORE_DONE) {
+		if (imsg_end(in) == -1)
+			return -1;
 	} else if (imsg_get_data(in, &data, &len) == -1 || imsg_end(in) == -1)
 		return -1;
 	TAILQ_FOREACH(w, &waits, entry)

@@ -155,6 +155,19 @@ struct config {
 	char		*cookie_csrf_samesite;
 	char		*session_store_type;
 	int		 session_cookie_minimal;
+	char		*redis_connection_url;
+	char		*redis_username;
+	char		*redis_password;
+	int		 redis_use_sentinel;
+	char		*redis_sentinel_master_name;
+	struct conf_list redis_sentinel_connection_urls;
+	char		*redis_sentinel_password;
+	int		 redis_use_cluster;
+	struct conf_list redis_cluster_connection_urls;
+	char		*redis_ca_path;
+	int		 redis_insecure_skip_tls_verify;
+	int64_t		 redis_connection_idle_timeout;	/* seconds */
+	char		*redis_key_prefix;	/* own */
 
 	/* gatehouse's own keys. */
 	int64_t		 workers;		/* 0: one per CPU */

@@ -79,6 +79,41 @@ check_samesite(struct conf_diag *diag, const char *key, const char *s)
 		conf_error(diag, "%s: must be \"\", lax, strict or none", key);
 }
 
+/* session_store_type and, for "redis", which Redis. */
+static void
+check_store(const struct config *cf, struct conf_diag *diag)
+{
+	const char	*t = cf->session_store_type;
+
+	if (t != NULL && strcmp(t, "cookie") == 0)
+		return;
+	if (t == NULL || strcmp(t, "redis") != 0) {
+		conf_error(diag, "session_store_type: must be cookie or redis");
+		return;
+	}
+	if (cf->redis_use_sentinel && cf->redis_use_cluster)
+		conf_error(diag, "redis_use_sentinel, redis_use_cluster: "
+		    "choose one");
+	else if (cf->redis_use_sentinel) {
+		if (!conf_isset(cf->redis_sentinel_master_name) ||
+		    cf->redis_sentinel_connection_urls.n == 0)
+			conf_error(diag, "redis_use_sentinel: needs "
+			    "redis_sentinel_master_name and "
+			    "redis_sentinel_connection_urls");
+	} else if (cf->redis_use_cluster) {
+		if (cf->redis_cluster_connection_urls.n == 0)
+			conf_error(diag, "redis_use_cluster: needs "
+			    "redis_cluster_connection_urls");
+	} else if (!conf_isset(cf->redis_connection_url))
+		conf_error(diag, "redis_connection_url: required with "
+		    "session_store_type = \"redis\"");
+	if (cf->redis_connection_idle_timeout < 0)
+		conf_error(diag, "redis_connection_idle_timeout: must not be "
+		    "negative");
+	if (cf->redis_key_prefix == NULL || strlen(cf->redis_key_prefix) > 128)
+		conf_error(diag, "redis_key_prefix: at most 128 characters");
+}
+
 static void
 check_cookie(const struct config *cf, struct conf_diag *diag)
 {
@@ -104,10 +139,7 @@ check_cookie(const struct config *cf, struct conf_diag *diag)
 		conf_error(diag, "session_cookie_minimal: cannot be used with "
 		    "cookie_refresh, pass_access_token, "
 		    "pass_authorization_header or set_authorization_header");
-	if (cf->session_store_type == NULL ||
-	    strcmp(cf->session_store_type, "cookie") != 0)
-		conf_error(diag, "session_store_type: only \"cookie\" is "
-		    "supported yet");
+	check_store(cf, diag);
 }
 
 /* redirect_url: an absolute http(s) URL, or a path on the request's host. */

@@ -63,6 +63,9 @@ enum imsg_type {
 	IMSG_SEALED,
 	IMSG_UNSEAL,
 	IMSG_UNSEALED,
+	IMSG_STORE_REVOKE,	/* authd -> sessiond: end a session (Redis) */
+	IMSG_STORE_LOCK,	/* authd -> sessiond: the refresh lock */
+	IMSG_STORE_DONE,	/* sessiond -> authd: u32 result */
 	IMSG_TYPE_MAX
 };
 

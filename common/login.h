@@ -10,16 +10,22 @@
  *	IMSG_LOGIN_DONE		authd -> worker, answering FINISH and REFRESH:
  *				result, message; when LOGIN_OK also rd,
  *				cookie, u64 cookie_expires, and the claims
- *	IMSG_LOGOUT		worker -> authd: cookie, rd
+ *	IMSG_LOGOUT		worker -> authd: cookie, rd, all ("1": every
+ *				session of the user)
  *	IMSG_LOGOUT_DONE	authd -> worker: rd (maybe the IdP's
  *				end_session_endpoint)
  *	IMSG_BEARER		worker -> authd: a JWT, answered with
  *				IMSG_LOGIN_DONE (no cookie, its claims)
  *	IMSG_SEAL		authd -> sessiond: u32 purpose, name,
- *				u64 expires, data plaintext
+ *				u64 expires, data plaintext, replace (a
+ *				session's current cookie: keep its ticket)
  *	IMSG_SEALED		sessiond -> authd: result, value
  *	IMSG_UNSEAL		authd -> sessiond: u32 purpose, name, value
  *	IMSG_UNSEALED		sessiond -> authd: result, data plaintext
+ *	IMSG_STORE_REVOKE	authd -> sessiond: cookie, u32 all
+ *	IMSG_STORE_LOCK		authd -> sessiond: cookie
+ *	IMSG_STORE_DONE		sessiond -> authd: result (LOGIN_OK,
+ *				LOGIN_UNAVAILABLE: Redis away or locked)
  */
 #ifndef GH_LOGIN_H
 #define GH_LOGIN_H

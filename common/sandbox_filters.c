@@ -173,7 +173,7 @@ static const struct sc_rule sc_tcp_out[] = {
 	SC_END
 };
 
-/* DNS over UDP, as glibc's stub resolver does it. */
+/* DNS over UDP: evdns (common/resolve.c) in authd and sessiond. */
 static const struct sc_rule sc_udp_out[] = {
 	ALLOW(socket, EQ(0, AF_INET), MASKED_EQ(1, SC_SOCK_TYPE, SOCK_DGRAM)),
 	ALLOW(socket, EQ(0, AF_INET6), MASKED_EQ(1, SC_SOCK_TYPE, SOCK_DGRAM)),
@@ -184,9 +184,24 @@ static const struct sc_rule sc_udp_out[] = {
 	SC_END
 };
 
-/* Redis, or an upstream, on a Unix socket. */
+/*
+ * DNS without new sockets: evdns sends on the UDP sockets resolve_init
+ * opened before the sandbox, to the nameserver's address (sessiond's
+ * Redis host names).
+ */
+static const struct sc_rule sc_dns[] = {
+	ALLOW(sendto),
+	SC_END
+};
+
+/*
+ * Redis, or an upstream, on a Unix socket.  Its path does not exist in
+ * the chroot: connect(2) goes by name from the socket's directory, opened
+ * before the sandbox, and returns (fchdir) to the chroot's root.
+ */
 static const struct sc_rule sc_unix_out[] = {
 	ALLOW(socket, EQ(0, AF_UNIX), MASKED_EQ(1, SC_SOCK_TYPE, SOCK_STREAM)),
+	ALLOW(fchdir),
 	SC_END
 };
 
@@ -233,8 +248,8 @@ static const struct sc_role {
 	{ ROLE_AUTHD,	 { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
 			   sc_tcp_out, sc_udp_out, sc_no_files, SC_SANITIZE } },
 	{ ROLE_SESSIOND, { sc_base, sc_syslog, sc_loop, sc_chan, sc_sock,
-			   sc_tcp_out, sc_unix_out, sc_locked_keys, sc_no_files,
-			   SC_SANITIZE } },
+			   sc_tcp_out, sc_dns, sc_unix_out, sc_locked_keys,
+			   sc_no_files, SC_SANITIZE } },
 };
 
 static void

@@ -510,12 +510,15 @@ static void
 sign_out(struct conn *c)
 {
 	static char	 cookie[CLAIMS_COOKIE_MAX];
-	char		 rd[URL_MAX];
-	const char	*v[2] = { cookie, rd };
+	char		 rd[URL_MAX], all[8];
+	const char	*v[3] = { cookie, rd, all };
 	struct imsg_out	 m;
 	int		 n;
 
 	target_of_param(c, rd, sizeof(rd));
+	/* ?all=1: every session of the user (a store that can revoke). */
+	if (pct_query_get(c->req.query, "all", all, sizeof(all)) != 1)
+		all[0] = '\0';
 	if ((n = auth_cookie(c, worker->c.cf.cookie_name, cookie,
 	    sizeof(cookie))) <= 0) {
 		signin_clear_session_cookie(c);
@@ -523,7 +526,7 @@ sign_out(struct conn *c)
 		return;
 	}
 	/* authd revokes, calls backend_logout_url, fills in {id_token}. */
-	if (login_compose_strings(&m, IMSG_LOGOUT, 0, v, 2) == -1)
+	if (login_compose_strings(&m, IMSG_LOGOUT, 0, v, 3) == -1)
 		logout_answer(c, NULL);
 	else
 		wait_send(c, child_peer(&worker->c, ROLE_AUTHD, 0), &m,

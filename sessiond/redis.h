@@ -5,11 +5,27 @@
  * reply reader only (Debian 12's hiredis has neither TLS, Sentinel nor
  * Cluster, and its own I/O would block).  Three modes behind one API:
  * standalone, Sentinel (the master found through the sentinels, followed
- * across a failover) and Cluster (slot map, MOVED and ASK).
+ * across a failover) and Cluster (slot map, MOVED and ASK).  Standalone
+ * only for now: the other two build on redis_conn.h.
  *
  * Nothing here ever blocks the loop.  Every command has a deadline;
  * when Redis is unreachable commands fail at once (fail closed), and
  * the client reconnects with backoff on its own.
+ *
+ * redis_connection_idle_timeout: a connection without a command for that
+ * long is closed, and opened again by the next command, which waits for
+ * it within its deadline (go-redis's ConnMaxIdleTime, which oauth2-proxy
+ * sets from it).  The client stays "up" meanwhile.  0 keeps connections
+ * open; one Redis itself closes for idleness (its "timeout") is opened
+ * again at once, also without going down.
+ *
+ * TLS: rediss://, and also redis:// when redis_ca_path or
+ * insecure_skip_verify is set (oauth2-proxy then gives go-redis a TLS
+ * config, which turns TLS on); never on unix sockets, where Redis has
+ * none.  The certificate is checked against the system's CAs and
+ * redis_ca_path, and its name against the URL's host (an IP address
+ * against its IP SANs); insecure_skip_verify, or ?skip_verify=true on a
+ * rediss:// URL, turns that off.
  */
 #ifndef GH_REDIS_H
 #define GH_REDIS_H
@@ -17,6 +33,8 @@
 #include <stddef.h>
 
 #include <hiredis/hiredis.h>
+
+#define REDIS_COMMAND_TIMEOUT_MS	3000	/* go-redis's read timeout */
 
 struct event_base;
 struct redis;
@@ -42,12 +60,18 @@ struct redis_opts {
 	const char		*ca_path;	/* redis_ca_path */
 	int			 insecure_skip_verify;
 	int			 idle_timeout_sec;	/* 0: keep connections */
-	int			 command_timeout_ms;	/* e.g. 2000 */
+	int			 command_timeout_ms;	/* 0: default */
+	/*
+	 * Where host names are looked up: NULL for /etc/resolv.conf and
+	 * /etc/hosts.  Read by redis_new, and only when a host is a name.
+	 */
+	const char		*resolv_conf;
+	const char		*hosts;
 };
 
 /*
- * reply is NULL when the command failed without an answer (not
- * connected, timed out, connection lost, MOVED followed too often...);
+ * reply is NULL when the command failed without an answer ("not
+ * connected", "timeout: ...", "connection closed by the server"...);
  * then error says why.  A Redis error reply (REDIS_REPLY_ERROR) is a
  * reply.  reply is freed when the callback returns.
  */
@@ -58,21 +82,32 @@ typedef void	(*redis_reply_fn)(void *arg, const redisReply *reply,
 typedef void	(*redis_state_fn)(void *arg, int up);
 
 /*
- * Before the sandbox: checks the URLs, reads the CA file, resolves host
- * names (or keeps a resolver that works in the sandbox), and starts
- * connecting.  NULL with err set on a config error.  Secrets in opts are
- * copied; the caller may wipe its copies.
+ * Before the sandbox: checks the URLs, reads the CA file, opens a
+ * resolver that works in the sandbox when a host is a name, and starts
+ * connecting (from the loop: the client is down until then).  NULL with
+ * err set on a config error; err never quotes a password.  Secrets in
+ * opts are copied; the caller may wipe its copies.
  */
 struct redis	*redis_new(struct event_base *, const struct redis_opts *,
 		    redis_state_fn, void *arg, char *err, size_t errlen);
+/*
+ * Drops pending commands without calling them back.  Not from inside a
+ * callback of this client.  With a resolver, as resolve_free says: run
+ * the loop once more before freeing the event base.
+ */
 void		 redis_free(struct redis *);
 int		 redis_up(const struct redis *);
+/* Why the client last failed, for a log line ("" if it never did). */
+const char	*redis_error(const struct redis *);
 
 /*
  * Sends one command (argc arguments, binary-safe) about key (used to pick
  * the Cluster node; the key must also be one of the arguments).  done is
- * called exactly once, from the loop, never from inside redis_command.
- * Returns 0, or -1 when it cannot even be queued (then done is not called).
+ * called exactly once, from the loop, never from inside redis_command
+ * (unless redis_free comes first).  Returns 0, or -1 when it cannot even
+ * be queued (then done is not called): no argument, out of memory, or
+ * too many commands or bytes waiting (REDIS_CONN_PENDING_MAX,
+ * REDIS_CONN_OUTPUT_MAX in redis_conn.h).  Callbacks may send commands.
  */
 int	redis_command(struct redis *, const char *key, size_t keylen,
 	    redis_reply_fn done, void *arg, int argc, const char **argv,

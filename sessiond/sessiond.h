@@ -5,6 +5,8 @@
 #ifndef GH_SESSIOND_H
 #define GH_SESSIOND_H
 
+#include <stdint.h>
+
 #include "chan.h"
 #include "config.h"
 
@@ -19,19 +21,39 @@ void	sessiond_keys_privinit(struct config *);
 void	sessiond_keys_free(void);
 
 /*
- * Answers one IMSG_SESSION_OPEN from a worker with IMSG_SESSION_CLAIMS.
- * Returns -1 only when the message is malformed or the answer cannot be
- * queued: the caller closes that worker's channel.
+ * A request whose answer may come later (Redis): who asked, and which
+ * start of that peer, so that an answer never goes to a successor.
  */
-int	sessiond_open(struct chan *, struct imsg_in *, const char *cookie_name);
+struct peer;
+struct reply_to {
+	struct peer	*p;
+	uint32_t	 serial;
+	uint64_t	 id;
+	uint32_t	 wants;		/* IMSG_SESSION_OPEN's */
+	uint32_t	 purpose;	/* IMSG_SEAL's and IMSG_UNSEAL's */
+	int64_t		 expires;	/* IMSG_SEAL's */
+};
+struct reply_to	*reply_to_new(struct peer *, uint64_t id);
+/* Sends m if the peer is still that start; wipes m; frees r. */
+void		 reply_to_send(struct reply_to *r, struct imsg_out *m);
 
 /*
- * authd's requests: IMSG_SEAL (a new session or CSRF cookie value) and
- * IMSG_UNSEAL (a CSRF cookie, or a session to refresh or sign out).  A
- * session is sealed only when it decodes.  Returns -1 as sessiond_open.
+ * Answers one IMSG_SESSION_OPEN from a worker with IMSG_SESSION_CLAIMS.
+ * Returns -1 only when the message is malformed: the caller closes that
+ * worker's channel.
  */
-int	sessiond_seal(struct chan *, struct imsg_in *);
-int	sessiond_unseal(struct chan *, struct imsg_in *);
+int	sessiond_open(struct peer *, struct imsg_in *);
+
+/*
+ * authd's requests: IMSG_SEAL (a new session or CSRF cookie value),
+ * IMSG_UNSEAL (a CSRF cookie, or a session to refresh or sign out),
+ * IMSG_STORE_REVOKE and IMSG_STORE_LOCK.  A session is sealed only when
+ * it decodes.  Returns -1 as sessiond_open.
+ */
+int	sessiond_seal(struct peer *, struct imsg_in *);
+int	sessiond_unseal(struct peer *, struct imsg_in *);
+int	sessiond_revoke(struct peer *, struct imsg_in *);
+int	sessiond_lock(struct peer *, struct imsg_in *);
 
 /* The keys sessiond_keys_privinit loaded. */
 const struct seal_keys	*sessiond_keys(void);

@@ -1,20 +1,23 @@
 /*
  * Session cookies opened for the workers.  A worker sends the cookie
- * value as the browser gave it (split cookies joined); sessiond unseals
- * it under the session cookie's name with every key, decodes the
+ * value as the browser gave it (split cookies joined); the store opens it
+ * (the cookie itself, or its ticket and Redis), sessiond decodes the
  * session and answers with what the worker may see: never the refresh
  * token, and the other tokens only when the worker asks for them.  The
  * seal's expiry is the session's: an authentic value past it is expired.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "child.h"
 #include "claims.h"
 #include "log.h"
 #include "seal.h"
 #include "session.h"
 #include "sessiond.h"
+#include "store.h"
 
 _Static_assert(SESSION_GROUPS_MAX <= CLAIMS_MAX_GROUPS,
     "a decoded session's groups fit in its claims");
@@ -75,7 +78,7 @@ result_of_unseal(int r)
 	case SEAL_MALFORMED:
 		return (CLAIMS_MALFORMED);
 	default:
-		return (CLAIMS_ERROR);
+		return (CLAIMS_ERROR);	/* STORE_UNAVAILABLE too: fail closed */
 	}
 }
 
@@ -106,56 +109,69 @@ claims_of_session(const struct session *s, uint32_t wants, struct claims *c)
 	    str_or_empty(s->access_token) : "";
 }
 
-/*
- * The result of opening cookie, with the session in *s when CLAIMS_OK.
- * The plaintext is wiped once decoded.
- */
-static uint32_t
-open_cookie(const char *cookie_name, const char *cookie, struct session *s)
+struct reply_to *
+reply_to_new(struct peer *p, uint64_t id)
 {
-	static uint8_t	pt[SESSION_ENC_MAX];
-	size_t		ptlen = 0;
-	uint32_t	result;
-	int		r;
+	struct reply_to	*r;
 
-	memset(s, 0, sizeof(*s));
-	r = unseal(keys, SEAL_SESSION, cookie_name, (int64_t)time(NULL),
-	    cookie, strlen(cookie), pt, sizeof(pt), &ptlen);
-	if ((result = result_of_unseal(r)) != CLAIMS_OK)
-		return (result);
-	if (session_decode(pt, ptlen, s) == -1)
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	r->p = p;
+	r->serial = p->serial;
+	r->id = id;
+	return (r);
+}
+
+void
+reply_to_send(struct reply_to *r, struct imsg_out *m)
+{
+	if (r->p->chan != NULL && r->p->serial == r->serial &&
+	    chan_send(r->p->chan, m) == -1)
+		log_warnx("%s: cannot queue the answer", r->p->chan->peer);
+	explicit_bzero(m->buf, m->len);
+	free(r);
+}
+
+/* The store's answer: the session decoded, and what the worker may see. */
+static void
+opened(void *arg, int r, const uint8_t *pt, size_t len)
+{
+	static struct imsg_out	 m;
+	struct reply_to		*rt = arg;
+	struct session		 s;
+	struct claims		 c;
+	uint32_t		 result = result_of_unseal(r);
+
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	if (result == CLAIMS_OK && session_decode(pt, len, &s) == -1)
 		result = CLAIMS_MALFORMED;
-	explicit_bzero(pt, ptlen);
-	return (result);
+	if (result == CLAIMS_OK)
+		claims_of_session(&s, rt->wants, &c);
+	if (claims_compose(&m, rt->id, result, &c) == -1) {
+		/* Tokens too large for one message: the worker gets none. */
+		log_warnx("session claims do not fit in a message");
+		result = CLAIMS_ERROR;
+		claims_compose(&m, rt->id, result, NULL);
+	}
+	session_free(&s);
+	log_debug("session open: %s", r == STORE_UNAVAILABLE ?
+	    "store unavailable" : claims_result_name(result));
+	reply_to_send(rt, &m);
 }
 
 int
-sessiond_open(struct chan *ch, struct imsg_in *in, const char *cookie_name)
+sessiond_open(struct peer *p, struct imsg_in *in)
 {
-	static struct imsg_out	 m;
-	struct session		 s;
-	struct claims		 c;
-	const char		*cookie;
-	uint32_t		 wants, result;
-	int			 rc;
+	const char	*cookie;
+	struct reply_to	*rt;
+	uint32_t	 wants;
 
 	if (claims_parse_open(in, &wants, &cookie) == -1)
 		return (-1);
-	memset(&c, 0, sizeof(c));
-	result = open_cookie(cookie_name, cookie, &s);
-	if (result == CLAIMS_OK)
-		claims_of_session(&s, wants, &c);
-	if (claims_compose(&m, in->hdr.id, result, &c) == -1) {
-		/* Tokens too large for one message: the worker gets none. */
-		log_warnx("%s: session claims do not fit in a message",
-		    ch->peer);
-		result = CLAIMS_ERROR;
-		claims_compose(&m, in->hdr.id, result, NULL);
-	}
-	session_free(&s);
-	log_debug("%s: session open: %s", ch->peer,
-	    claims_result_name(result));
-	rc = chan_send(ch, &m);
-	explicit_bzero(m.buf, m.len);
-	return (rc == -1 ? -1 : 0);
+	if ((rt = reply_to_new(p, in->hdr.id)) == NULL)
+		return (0);	/* the worker's deadline answers */
+	rt->wants = wants;
+	store_open(cookie, opened, rt);
+	return (0);
 }

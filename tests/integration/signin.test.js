@@ -15,25 +15,11 @@ import { startIdp } from './lib/idp.js';
 import { signIn, httpRequest, CookieJar, formatTrace, follow, loginForm, postLogin } from './lib/login.js';
 import { startUpstream, headerValues } from './lib/upstream.js';
 import { makeCa } from './lib/certs.js';
+import { startPair } from './lib/pair.js';
 
 const ALICE = { user: 'alice', password: 'alice-password' };
 const BOB = { user: 'bob', password: 'bob-password' };
 const MALLORY = { user: 'mallory', password: 'mallory-password' };
-
-// A gatehouse in front of up, signed in through idp; port fixed first
-// because the IdP must know the redirect_uri.
-async function startPair({ idpOpts = {}, config = {}, up } = {}) {
-  const port = await freePort();
-  const idp = await startIdp({ redirectUris: [`http://127.0.0.1:${port}/oauth2/callback`], ...idpOpts });
-  const gh = await new Gatehouse({
-    port,
-    config: {
-      workers: 1, skip_oidc_discovery: false, oidc_issuer_url: idp.issuer, cookie_secure: false,
-      ...(up ? { upstreams: [`${up.url}/`] } : {}), ...config,
-    },
-  }).start();
-  return { idp, gh, base: `http://127.0.0.1:${port}` };
-}
 
 // A sign-in up to (not including) the callback: its URL, and the CSRF
 // cookie the browser holds for it.

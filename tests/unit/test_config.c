@@ -1146,7 +1146,15 @@ fill_config(struct fixture *f)
 	    "extra_jwt_issuers = ['https://x=y']\n"
 	    "authenticated_emails_file = '/e'\n"
 	    "validate_url = 'https://v'\n"
-	    "allowed_roles = ['admin', 'app:editor']\n"),
+	    "allowed_roles = ['admin', 'app:editor']\n"
+	    "redis_connection_url = 'redis://r'\nredis_username = 'ru'\n"
+	    "redis_password = 'rp'\nredis_use_sentinel = true\n"
+	    "redis_sentinel_master_name = 'm'\n"
+	    "redis_sentinel_connection_urls = ['redis://s']\n"
+	    "redis_sentinel_password = 'sp'\nredis_use_cluster = true\n"
+	    "redis_cluster_connection_urls = ['redis://c']\n"
+	    "redis_ca_path = '/ca'\nredis_insecure_skip_tls_verify = true\n"
+	    "redis_connection_idle_timeout = 30\nredis_key_prefix = 'p:'\n"),
 	    0);
 }
 
@@ -1217,7 +1225,7 @@ test_roundtrip(void **state)
 		assert_same_value(&f->cf, &dst, &keys[i]);
 		nsent++;
 	}
-	assert_int_equal(nsent, 117);
+	assert_int_equal(nsent, 130);
 	/* A NULL string travels as none. */
 	config_free(&dst);
 	config_init(&dst);
