@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 
+#include "unixsock.h"
 #include "io.h"
 
 #define IO_READ_SIZE	16384
@@ -64,16 +65,17 @@ io_accept(struct event_base *base, int fd, SSL *ssl)
 
 struct io *
 io_connect(struct event_base *base, const struct sockaddr *sa, socklen_t len,
-    SSL *ssl, const struct timeval *timeout)
+    const struct unix_target *ut, SSL *ssl, const struct timeval *timeout)
 {
 	struct io	*io;
-	int		 fd;
+	int		 fd, rc;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1)
 		return NULL;
-	if ((connect(fd, sa, len) == -1 && errno != EINPROGRESS) ||
+	rc = ut != NULL ? unix_target_connect(ut, fd) : connect(fd, sa, len);
+	if ((rc == -1 && errno != EINPROGRESS) ||
 	    (io = io_new(base, fd, ssl, IO_S_CONNECTING)) == NULL) {
 		close(fd);
 		return NULL;

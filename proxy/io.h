@@ -47,9 +47,14 @@ struct io {
 /* An accepted socket; ssl (server side, may be NULL) is owned from here. */
 struct io	*io_accept(struct event_base *, int fd, SSL *);
 
-/* A connection being made; IO_CONNECTED or an error/timeout follows. */
+/*
+ * A connection being made; IO_CONNECTED or an error/timeout follows.  A
+ * unix socket goes by its unix_target (unixsock.h), sa giving the family.
+ */
+struct unix_target;
 struct io	*io_connect(struct event_base *, const struct sockaddr *,
-		    socklen_t, SSL *, const struct timeval *timeout);
+		    socklen_t, const struct unix_target *, SSL *,
+		    const struct timeval *timeout);
 
 void	io_setcb(struct io *, io_cb on_read, io_cb on_drain, io_event_cb,
 	    void *arg);

@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 #include <openssl/ssl.h>
 
+#include "unixsock.h"
 #include "conn.h"
 #include "headers.h"
 #include "log.h"
@@ -36,6 +37,7 @@ struct pool {
 	const struct upstream	*u;
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
+	struct unix_target	 usock;		/* unix:// upstreams */
 	TAILQ_HEAD(, upconn)	 idle;
 	size_t			 nidle;
 };
@@ -87,18 +89,23 @@ pool_resolve(struct pool *p, const struct upstream *u)
 {
 	struct addrinfo		 hints, *res;
 	struct sockaddr_un	*sun = (struct sockaddr_un *)&p->sa;
+	char			 err[256];
 	int			 e;
 
 	p->u = u;
 	TAILQ_INIT(&p->idle);
 	if (u->type == UPSTREAM_UNIX) {
-		if (strlen(u->path) >= sizeof(sun->sun_path))
+		/* The path is not in the chroot: its directory, now. */
+		if (unix_target_open(&p->usock, u->path, err, sizeof(err)) ==
+		    -1) {
+			log_warnx("upstream %s: %s", u->id, err);
 			return -1;
+		}
 		sun->sun_family = AF_UNIX;
-		memcpy(sun->sun_path, u->path, strlen(u->path) + 1);
 		p->salen = sizeof(*sun);
 		return 0;
 	}
+	p->usock.dirfd = -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
@@ -226,7 +233,8 @@ pool_get(struct pool *p)
 	if ((p->u->type == UPSTREAM_HTTPS &&
 	    (ssl = tls_client_new(client_tls, p->u->host)) == NULL) ||
 	    (up->io = io_connect(worker->c.base, (struct sockaddr *)&p->sa,
-	    p->salen, ssl, &tv)) == NULL ||
+	    p->salen, p->u->type == UPSTREAM_UNIX ? &p->usock : NULL, ssl,
+	    &tv)) == NULL ||
 	    (up->idle = evtimer_new(worker->c.base, idle_timeout, up)) ==
 	    NULL) {
 		if (up->io == NULL)

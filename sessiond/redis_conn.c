@@ -23,7 +23,6 @@
  * call the owner check "dead" and the connection's generation (bumped at
  * each close) after each call.
  */
-#define _GNU_SOURCE	/* O_PATH */
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -33,7 +32,6 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +52,7 @@
 #include "redis_conn.h"
 #include "resolve.h"
 #include "tls.h"
+#include "unixsock.h"
 
 #define SYSTEM_CA_FALLBACK	"/etc/ssl/certs/ca-certificates.crt"
 #define CONN_ADDR_MAX		(REDIS_HOST_MAX + 8)	/* "[host]:port" */
@@ -71,7 +70,6 @@ TAILQ_HEAD(redis_lookups, redis_lookup);
 
 struct redis_env {
 	struct event_base	*base;
-	int			 cwdfd;		/* where local_connect returns */
 	struct resolver		*resolver;
 	SSL_CTX			*tls;
 	struct redis_lookups	 lookups;	/* in flight */
@@ -102,7 +100,7 @@ struct redis_conn {
 	char			 addr[CONN_ADDR_MAX];
 	char			 role[CONN_ROLE_MAX];
 	int			 port, local, tls, db;
-	int			 dirfd;		/* local: the socket's directory */
+	struct unix_target	 usock;		/* local: the socket */
 	char			*username, *password;
 	int			 command_ms, connect_ms, idle_ms;
 	redis_state_fn		 state_fn;
@@ -233,13 +231,6 @@ redis_env_new(struct event_base *base, const struct redis_env_opts *o,
 	}
 	env->base = base;
 	TAILQ_INIT(&env->lookups);
-	/* The working directory now: chroot's "/" once sandboxed. */
-	if ((env->cwdfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1) {
-		snprintf(err, errlen, "working directory: %s", strerror(errno));
-		free(env);
-		return NULL;
-	}
 	if (ms < RESOLVE_TIMEOUT_MIN_MS)
 		ms = RESOLVE_TIMEOUT_MIN_MS;
 	if (ms > RESOLVE_TIMEOUT_MAX_MS)
@@ -263,7 +254,6 @@ redis_env_free(struct redis_env *env)
 		return;
 	if (env->resolver != NULL)
 		resolve_free(env->resolver);
-	close(env->cwdfd);
 	while ((l = TAILQ_FIRST(&env->lookups)) != NULL) {
 		TAILQ_REMOVE(&env->lookups, l, entry);
 		free(l);
@@ -873,10 +863,9 @@ conn_sockaddr(const struct redis_conn *c, const char *a,
 
 	memset(ss, 0, sizeof(*ss));
 	if (c->local) {
-		/* The socket's name in its directory: see conn_connect. */
+		/* Only its family: unix_target_connect names it. */
+		(void)a;
 		sun->sun_family = AF_UNIX;
-		snprintf(sun->sun_path, sizeof(sun->sun_path), "%s",
-		    strrchr(a, '/') + 1);
 		*len = sizeof(*sun);
 	} else if (inet_pton(AF_INET, a, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
@@ -889,28 +878,6 @@ conn_sockaddr(const struct redis_conn *c, const char *a,
 	} else
 		return -1;
 	return 0;
-}
-
-/*
- * A unix socket, from inside sessiond's chroot, where its path does not
- * exist: connect(2) by the socket's name relative to its directory, which
- * was opened (O_PATH) before the sandbox, then back to where we were.
- * Nothing else runs in between: one thread.
- */
-static int
-local_connect(struct redis_conn *c, int fd, const struct sockaddr_storage *ss,
-    socklen_t len)
-{
-	int	rc, saved;
-
-	if (fchdir(c->dirfd) == -1)
-		return -1;
-	rc = connect(fd, (const struct sockaddr *)ss, len);
-	saved = errno;
-	if (fchdir(c->env->cwdfd) == -1)
-		fatal("redis: cannot return to the working directory");
-	errno = saved;
-	return rc;
 }
 
 /* Starts a connect to a; -1 with errno set when it failed at once. */
@@ -931,7 +898,8 @@ conn_connect(struct redis_conn *c, const char *a)
 	/* Small pipelined commands must not wait for Nagle. */
 	if (!c->local)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	if (c->local && local_connect(c, fd, &ss, len) == 0) {
+	/* Its path is not in the chroot: by name from its directory. */
+	if (c->local && unix_target_connect(&c->usock, fd) == 0) {
 		conn_connected(c, fd);
 		return 0;
 	}
@@ -1099,21 +1067,6 @@ conn_name(struct redis_conn *c, const struct redis_conn_opts *o)
 		snprintf(c->addr, sizeof(c->addr), "%s:%d", o->host, o->port);
 }
 
-/* The directory of a unix socket's absolute path, opened O_PATH. */
-static int
-local_dir(const char *path, char *err, size_t errlen)
-{
-	char	dir[REDIS_PATH_MAX + 1];
-	int	fd;
-
-	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path),
-	    path);
-	if ((fd = open(dir[0] != '\0' ? dir : "/", O_PATH | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-	return fd;
-}
-
 struct redis_conn *
 redis_conn_new(struct redis_env *env, const struct redis_conn_opts *o,
     char *err, size_t errlen)
@@ -1126,14 +1079,15 @@ redis_conn_new(struct redis_env *env, const struct redis_conn_opts *o,
 		goto nomem;
 	c->env = env;
 	c->fd = -1;
-	c->dirfd = -1;
+	c->usock.dirfd = -1;
 	TAILQ_INIT(&c->pending);
 	TAILQ_INIT(&c->failed);
 	snprintf(c->host, sizeof(c->host), "%s", o->host);
 	conn_name(c, o);
 	c->port = o->port;
 	c->local = o->local;
-	if (c->local && (c->dirfd = local_dir(o->host, err, errlen)) == -1) {
+	if (c->local && unix_target_open(&c->usock, o->host, err, errlen) ==
+	    -1) {
 		conn_destroy(c);
 		return NULL;
 	}
@@ -1180,8 +1134,7 @@ conn_destroy(struct redis_conn *c)
 		evbuffer_free(c->held);
 	conn_wipe_free(c->password);
 	conn_wipe_free(c->username);
-	if (c->dirfd != -1)
-		close(c->dirfd);
+	unix_target_close(&c->usock);
 	free(c);
 }
 

@@ -798,6 +798,19 @@ describe('unix socket listener', { timeout: 60000 }, () => {
   test('no TCP listener on the default address', async () => {
     await assert.rejects(get(gh.port, '/ping', { timeout: 1000 }), /ECONNREFUSED/);
   });
+
+  test('a unix:// upstream is reached from the worker\'s chroot', async () => {
+    const app = http.createServer((q, r) => r.end(`unix ${q.url}`));
+    const up = path.join(dir, 'app.sock');
+    await new Promise((r) => app.listen(up, r));
+    chmodSync(up, 0o777);
+    const g = await startGh({ upstreams: [`unix://${up}`], skip_auth_routes: ['^/'] });
+    try {
+      const r = await get(g.port, '/over/unix');
+      assert.equal(r.status, 200);
+      assert.equal(r.text, 'unix /over/unix');
+    } finally { await g.stop(); app.close(); }
+  });
 });
 
 // --- no session yet: the sign-in page (403), and the routes that skip it ---
