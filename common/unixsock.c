@@ -13,8 +13,6 @@
 #include "log.h"
 #include "unixsock.h"
 
-static int	back = -1;	/* the working directory to return to */
-
 int
 unix_target_open(struct unix_target *t, const char *path, char *err,
     size_t errlen)
@@ -22,21 +20,21 @@ unix_target_open(struct unix_target *t, const char *path, char *err,
 	const char	*slash = strrchr(path, '/');
 	char		 dir[4096];
 
-	t->dirfd = -1;
+	t->dirfd = t->backfd = -1;
 	if (path[0] != '/' || slash == NULL ||
 	    strlen(slash + 1) >= sizeof(t->name) || slash[1] == '\0') {
 		snprintf(err, errlen, "%s: not an absolute socket path", path);
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (back == -1 && (back = open(".", O_PATH | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
+	if ((t->backfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "working directory: %s", strerror(errno));
 		return -1;
 	}
 	if ((t->dirfd = open(dir[0] != '\0' ? dir : "/", O_PATH |
 	    O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		unix_target_close(t);
 		return -1;
 	}
 	memcpy(t->name, slash + 1, strlen(slash + 1) + 1);
@@ -48,7 +46,9 @@ unix_target_close(struct unix_target *t)
 {
 	if (t->dirfd != -1)
 		close(t->dirfd);
-	t->dirfd = -1;
+	if (t->backfd != -1)
+		close(t->backfd);
+	t->dirfd = t->backfd = -1;
 }
 
 int
@@ -64,7 +64,7 @@ unix_target_connect(const struct unix_target *t, int fd)
 		return -1;
 	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
 	saved = errno;
-	if (fchdir(back) == -1)
+	if (fchdir(t->backfd) == -1)
 		fatal("unix socket: cannot return to the working directory");
 	errno = saved;
 	return rc;

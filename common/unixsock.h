@@ -15,7 +15,8 @@
 #include <stddef.h>
 
 struct unix_target {
-	int	dirfd;
+	int	dirfd;		/* the socket's directory */
+	int	backfd;		/* the working directory when opened */
 	char	name[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 

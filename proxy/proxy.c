@@ -105,7 +105,7 @@ pool_resolve(struct pool *p, const struct upstream *u)
 		p->salen = sizeof(*sun);
 		return 0;
 	}
-	p->usock.dirfd = -1;
+	p->usock.dirfd = p->usock.backfd = -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;

@@ -1079,7 +1079,7 @@ redis_conn_new(struct redis_env *env, const struct redis_conn_opts *o,
 		goto nomem;
 	c->env = env;
 	c->fd = -1;
-	c->usock.dirfd = -1;
+	c->usock.dirfd = c->usock.backfd = -1;
 	TAILQ_INIT(&c->pending);
 	TAILQ_INIT(&c->failed);
 	snprintf(c->host, sizeof(c->host), "%s", o->host);
