@@ -5,8 +5,8 @@
  * reply reader only (Debian 12's hiredis has neither TLS, Sentinel nor
  * Cluster, and its own I/O would block).  Three modes behind one API:
  * standalone, Sentinel (the master found through the sentinels, followed
- * across a failover) and Cluster (slot map, MOVED and ASK).  Standalone
- * only for now: the other two build on redis_conn.h.
+ * across a failover: redis_sentinel.c) and Cluster (slot map, MOVED and
+ * ASK: redis_cluster.c), both built on redis_conn.h.
  *
  * Nothing here ever blocks the loop.  Every command has a deadline;
  * when Redis is unreachable commands fail at once (fail closed), and

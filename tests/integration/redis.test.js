@@ -184,3 +184,59 @@ describe('ACL user, unix socket, TLS', { timeout: 90000 }, () => {
     } finally { await stopInstances(good); await bad.stop(); await redis.destroy(); }
   });
 });
+
+describe('Sentinel: a failover without a restart', { timeout: 120000 }, () => {
+  test('sessions made before the master dies still open after the replica takes over', async () => {
+    const { startSentinels } = await import('./lib/redis.js');
+    const set = await startSentinels({});
+    const s = await startInstances(1, {
+      redis_use_sentinel: true, redis_sentinel_master_name: set.name, redis_sentinel_connection_urls: set.urls,
+    });
+    try {
+      const r = await signIn(s.bases[0], { ...ALICE, rd: '/' });
+      assert.equal(r.status, 302, formatTrace(r.trace));
+      assert.equal((await auth(s.bases[0], r.jar)).status, 202);
+      // Replicated before the master goes.
+      set.master.cli(['WAIT', '1', '2000']);
+      const before = set.masterPort();
+      set.master.proc.kill('SIGKILL');
+      await until(() => { try { return set.masterPort() !== before; } catch { return false; } },
+        { timeout: 30000, what: 'the sentinels to promote the replica' });
+      await until(async () => (await auth(s.bases[0], r.jar)).status === 202,
+        { timeout: 20000, what: 'the old session through the new master' });
+      const again = await signIn(s.bases[0], { ...ALICE, rd: '/' });
+      assert.equal(again.status, 302, formatTrace(again.trace));
+      assert.equal((await auth(s.bases[0], again.jar)).status, 202);
+    } finally { await stopInstances(s); await set.stop(); }
+  });
+});
+
+describe('Cluster: sessions over three masters, MOVED followed', { timeout: 120000 }, () => {
+  test('sessions spread over the slots, and one whose slot moved still opens', async () => {
+    const { startCluster } = await import('./lib/redis.js');
+    const cluster = await startCluster({});
+    const s = await startInstances(1, { redis_use_cluster: true, redis_cluster_connection_urls: cluster.urls });
+    try {
+      const jars = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await signIn(s.bases[0], { ...ALICE, rd: '/' });
+        assert.equal(r.status, 302, formatTrace(r.trace));
+        jars.push(r.jar);
+      }
+      for (const j of jars) assert.equal((await auth(s.bases[0], j)).status, 202);
+      const sizes = cluster.nodes.map((n) => Number(n.cli(['DBSIZE']).trim()));
+      assert.ok(sizes.filter((n) => n > 0).length >= 2, `keys per node: ${sizes}`);
+      // Move the slot of one session key to another node.
+      const owner = cluster.nodes.find((n) => Number(n.cli(['DBSIZE']).trim()) > 0);
+      const key = owner.cli(['--scan', '--pattern', 'gatehouse:s:*']).split('\n').filter(Boolean)[0];
+      const slot = Number(owner.cli(['CLUSTER', 'KEYSLOT', key]).trim());
+      const target = cluster.nodes.find((n) => n !== owner);
+      const id = (n) => n.cli(['CLUSTER', 'MYID']).trim();
+      target.cli(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', id(owner)]);
+      owner.cli(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', id(target)]);
+      owner.cli(['MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'KEYS', key]);
+      for (const n of cluster.nodes) n.cli(['CLUSTER', 'SETSLOT', String(slot), 'NODE', id(target)]);
+      for (const j of jars) assert.equal((await auth(s.bases[0], j)).status, 202);
+    } finally { await stopInstances(s); await cluster.stop(); }
+  });
+});

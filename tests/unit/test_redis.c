@@ -1874,7 +1874,7 @@ test_conn_opts(void **state)
 	o = opts_for(f, "redis://h");
 	o.mode = REDIS_SENTINEL;
 	assert_null(redis_new(f->base, &o, NULL, NULL, err, sizeof(err)));
-	assert_string_equal(err, "Sentinel is not supported yet");
+	assert_string_equal(err, "redis_sentinel_connection_urls is not set");
 }
 
 #define T(t)	cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)

@@ -123,10 +123,18 @@ export async function startRedis(opts) {
 
 // A master, a replica of it and three sentinels watching it as `name`.
 export async function startSentinels({ name = 'gh-master', password } = {}) {
-  const master = await startRedis({ password, args: password ? ['--masterauth', password] : [] });
+  // No 5 s wait before the replica's first sync (Redis 7's default).
+  const fast = ['--repl-diskless-sync-delay', '0'];
+  const master = await startRedis({ password, args: [...fast, ...(password ? ['--masterauth', password] : [])] });
   const replica = await startRedis({
-    password, args: ['--replicaof', '127.0.0.1', String(master.port), ...(password ? ['--masterauth', password] : [])],
+    password,
+    args: [...fast, '--replicaof', '127.0.0.1', String(master.port), ...(password ? ['--masterauth', password] : [])],
   });
+  const end = Date.now() + 15000;
+  while (!/slave0:.*state=online/.test(master.cli(['INFO', 'replication']))) {
+    if (Date.now() > end) throw new Error('the replica did not sync');
+    await sleep(100);
+  }
   const sentinels = [];
   for (let i = 0; i < 3; i++) {
     const s = new RedisServer({});
