@@ -25,6 +25,7 @@
 #include "log.h"
 #include "page.h"
 #include "redirect.h"
+#include "redis_url.h"
 #include "parent.h"
 #include "route.h"
 #include "sandbox.h"
@@ -226,6 +227,39 @@ check_provider_cas(const struct config *cf, struct conf_diag *diag)
 	}
 }
 
+/* The Redis URLs, with sessiond's parser. */
+static void
+check_redis_urls(const struct config *cf, struct conf_diag *diag)
+{
+	const struct conf_list	*lists[2] = {
+		&cf->redis_sentinel_connection_urls,
+		&cf->redis_cluster_connection_urls,
+	};
+	const char		*keys[2] = { "redis_sentinel_connection_urls",
+				    "redis_cluster_connection_urls" };
+	struct redis_url	 u;
+	char			 err[256];
+	size_t			 i, j;
+
+	if (cf->session_store_type == NULL ||
+	    strcmp(cf->session_store_type, "redis") != 0)
+		return;
+	if (cf->redis_connection_url != NULL &&
+	    *cf->redis_connection_url != '\0') {
+		if (redis_url_parse(cf->redis_connection_url, &u, err,
+		    sizeof(err)) == -1)
+			conf_error(diag, "redis_connection_url: %s", err);
+		redis_url_clear(&u);
+	}
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < lists[i]->n; j++) {
+			if (redis_url_parse(lists[i]->v[j], &u, err,
+			    sizeof(err)) == -1)
+				conf_error(diag, "%s: %s", keys[i], err);
+			redis_url_clear(&u);
+		}
+}
+
 /* Regexes, CIDRs and the request log format, with the workers' code. */
 static void
 check_policy(const struct config *cf, struct conf_diag *diag)
@@ -255,6 +289,7 @@ check_policy(const struct config *cf, struct conf_diag *diag)
 	page_free(pg);
 	check_cookies(cf, diag);
 	check_provider_cas(cf, diag);
+	check_redis_urls(cf, diag);
 	if (cf->authenticated_emails_file != NULL &&
 	    *cf->authenticated_emails_file != '\0') {
 		if ((es = emails_load(cf->authenticated_emails_file, err,

@@ -1257,3 +1257,19 @@ redis_conn_addr(const struct redis_conn *c)
 {
 	return c->addr;
 }
+
+void
+redis_conn_opts_url(struct redis_conn_opts *o, const struct redis_url *u,
+    const char *username, const char *password)
+{
+	memset(o, 0, sizeof(*o));
+	o->host = u->host;
+	o->port = u->port;
+	o->local = u->local;
+	o->tls = u->tls;
+	o->db = u->db;
+	o->username = username != NULL && *username != '\0' ? username :
+	    u->username;
+	o->password = password != NULL && *password != '\0' ? password :
+	    u->password;
+}

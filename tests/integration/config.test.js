@@ -84,3 +84,11 @@ test('-n checks what the helpers would only find later: cookie attributes, white
   assert.doesNotMatch(r.stderr, /ok\.example/);
   assert.match(r.stderr, /provider_ca_files: \/nonexistent\/ca\.pem/);
 });
+
+test('-n checks Redis URLs with sessiond\'s parser, and never shows their password', () => {
+  const r = run(['-n', '-c', conf('redis.conf', `${GOOD}session_store_type = "redis"\n`
+    + `redis_connection_url = "http://:pw-never-shown@redis.example:6379"\n`)]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /redis_connection_url: unsupported scheme "http"/);
+  assert.doesNotMatch(r.stderr, /pw-never-shown/);
+});

@@ -19,7 +19,7 @@
 #include <strings.h>
 
 #include "pct.h"
-#include "redis_conn.h"
+#include "redis_url.h"
 
 #define URL_SCHEME_MAX		16
 #define URL_LABEL_MAX		63
@@ -586,20 +586,4 @@ redis_url_clear(struct redis_url *u)
 	}
 	free(u->username);
 	u->password = u->username = NULL;
-}
-
-void
-redis_conn_opts_url(struct redis_conn_opts *o, const struct redis_url *u,
-    const char *username, const char *password)
-{
-	memset(o, 0, sizeof(*o));
-	o->host = u->host;
-	o->port = u->port;
-	o->local = u->local;
-	o->tls = u->tls;
-	o->db = u->db;
-	o->username = username != NULL && *username != '\0' ? username :
-	    u->username;
-	o->password = password != NULL && *password != '\0' ? password :
-	    u->password;
 }
