@@ -57,12 +57,6 @@ sessiond_dispatch_peer(struct chan *ch, struct imsg_in *in, int *fd,
 	return (-1);
 }
 
-static void
-store_changed(int up)
-{
-	(void)up;	/* the workers' /ready asks; nothing to push */
-}
-
 int
 main(int argc, char **argv)
 {
@@ -70,7 +64,7 @@ main(int argc, char **argv)
 
 	child_init(&sessiond, ROLE_SESSIOND, argc, argv);
 	sessiond_keys_privinit(&sessiond.cf);
-	store_privinit(&sessiond.cf, sessiond.base, store_changed);
+	store_privinit(&sessiond.cf, sessiond.base);
 	child_sandbox(&sessiond);
 	child_ready(&sessiond, sessiond_dispatch_peer);
 	event_base_dispatch(sessiond.base);

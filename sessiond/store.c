@@ -21,12 +21,12 @@ static struct {
 } st;
 
 void
-store_privinit(struct config *cf, struct event_base *base, void (*ready)(int))
+store_privinit(struct config *cf, struct event_base *base)
 {
 	st.cookie_name = cf->cookie_name;
 	st.redis = strcmp(cf->session_store_type, "redis") == 0;
 	if (st.redis)
-		store_redis_privinit(cf, base, ready);
+		store_redis_privinit(cf, base);
 }
 
 int

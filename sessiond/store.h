@@ -29,11 +29,10 @@ typedef void	(*store_done_fn)(void *arg, int result);
 
 /*
  * Before the sandbox, after the keys: the store of the config (Redis:
- * connections started).  Fatal on error.  ready is called with 1 or 0
- * when the store becomes usable or not.
+ * connections started).  Fatal on error.  store_ready says whether it is
+ * usable now (the workers' /ready asks it).
  */
-void	store_privinit(struct config *, struct event_base *,
-	    void (*ready)(int));
+void	store_privinit(struct config *, struct event_base *);
 int	store_ready(void);
 
 /* Opens the session of cookie (the value as the browser sent it). */

@@ -61,7 +61,6 @@ struct op {
 static struct {
 	struct redis	*redis;
 	char		 prefix[PREFIX_MAX + 1];
-	void		(*ready)(int);
 } rs;
 
 static void
@@ -73,12 +72,10 @@ redis_state(void *arg, int up)
 	else
 		log_warnx("redis: unavailable; sessions are refused until it "
 		    "is back");
-	rs.ready(up);
 }
 
 void
-store_redis_privinit(struct config *cf, struct event_base *base,
-    void (*ready)(int))
+store_redis_privinit(struct config *cf, struct event_base *base)
 {
 	struct redis_opts	 o;
 	char			 err[512];
@@ -87,7 +84,6 @@ store_redis_privinit(struct config *cf, struct event_base *base,
 		fatalx("redis_key_prefix: longer than %d", PREFIX_MAX);
 	memcpy(rs.prefix, cf->redis_key_prefix, strlen(cf->redis_key_prefix) +
 	    1);
-	rs.ready = ready;
 	memset(&o, 0, sizeof(o));
 	o.mode = cf->redis_use_sentinel ? REDIS_SENTINEL :
 	    cf->redis_use_cluster ? REDIS_CLUSTER : REDIS_STANDALONE;

@@ -7,8 +7,7 @@
 
 #include "store.h"
 
-void	store_redis_privinit(struct config *, struct event_base *,
-	    void (*ready)(int));
+void	store_redis_privinit(struct config *, struct event_base *);
 int	store_redis_ready(void);
 void	store_redis_open(const char *cookie, store_open_fn, void *arg);
 void	store_redis_save(const uint8_t *pt, size_t len, int64_t expires,
