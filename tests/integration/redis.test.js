@@ -200,14 +200,22 @@ describe('Sentinel: a failover without a restart', { timeout: 120000 }, () => {
       const r = await signIn(s.bases[0], { ...ALICE, rd: '/' });
       assert.equal(r.status, 302, formatTrace(r.trace));
       assert.equal((await auth(s.bases[0], r.jar)).status, 202);
-      // Replicated before the master goes.
-      set.master.cli(['WAIT', '1', '2000']);
+      // Replicated before the master goes (WAIT in redis-cli would only
+      // wait for redis-cli's own writes).
+      const keys = set.master.cli(['DBSIZE']).trim();
+      await until(() => set.replica.cli(['DBSIZE']).trim() === keys,
+        { timeout: 15000, what: 'the replica to hold the session' });
       const before = set.masterPort();
       set.master.proc.kill('SIGKILL');
       await until(() => { try { return set.masterPort() !== before; } catch { return false; } },
         { timeout: 30000, what: 'the sentinels to promote the replica' });
-      await until(async () => (await auth(s.bases[0], r.jar)).status === 202,
-        { timeout: 20000, what: 'the old session through the new master' });
+      const seen = [];
+      await until(async () => {
+        const st = (await auth(s.bases[0], r.jar)).status;
+        seen.push(st);
+        return st === 202;
+      }, { timeout: 20000, what: () => `the old session through the new master (answers ${[...new Set(seen)]}; `
+        + `keys on the new master: ${set.replica.cli(['--scan']).replace(/\n/g, ' ')})` });
       const again = await signIn(s.bases[0], { ...ALICE, rd: '/' });
       assert.equal(again.status, 302, formatTrace(again.trace));
       assert.equal((await auth(s.bases[0], again.jar)).status, 202);

@@ -92,7 +92,7 @@ export async function until(fn, { timeout = 10000, interval = 100, what = 'condi
     } catch (e) { last = e; }
     await sleep(interval);
   }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+  throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what} (last: ${last})`);
 }
 
 export class Gatehouse {
