@@ -20,9 +20,9 @@
 
 #include "pct.h"
 #include "redis_url.h"
+#include "resolve.h"
 
 #define URL_SCHEME_MAX		16
-#define URL_LABEL_MAX		63
 #define URL_OPT_MAX		64	/* a query option's name */
 #define URL_VALUE_MAX		256	/* a query option's value */
 #define URL_OPTS_MAX		32	/* options in one query */
@@ -151,38 +151,6 @@ url_userinfo(const char *s, size_t n, struct redis_url *u, char *err,
 	return 0;
 }
 
-/* LDH labels of 1 to 63 characters, the last one not all digits. */
-static int
-url_name_ok(const char *host)
-{
-	size_t	len = strlen(host), i, label = 0;
-	int	digits = 1;
-	char	c;
-
-	if (len == 0 || len > REDIS_HOST_MAX)
-		return 0;
-	for (i = 0; i <= len; i++) {
-		c = host[i];
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > URL_LABEL_MAX ||
-			    host[i - 1] == '-')
-				return 0;
-			if (c == '\0')
-				return !digits;
-			label = 0;
-			digits = 1;
-			continue;
-		}
-		if ((c == '-' && label == 0) || (!isalnum((unsigned char)c) &&
-		    c != '-'))
-			return 0;
-		if (!isdigit((unsigned char)c))
-			digits = 0;
-		label++;
-	}
-	return 0;
-}
-
 /* A decimal number from 0 to max, digits only. */
 static int
 url_number(const char *s, size_t n, long max, long *out)
@@ -259,7 +227,7 @@ url_hostport(const char *s, size_t n, struct redis_url *u, char *err,
 		u->host[hn] = '\0';
 	}
 	if (hn >= sizeof(u->host) || (inet_pton(AF_INET, u->host, buf) != 1 &&
-	    !url_name_ok(u->host)))
+	    !resolve_name_ok(u->host)))
 		return url_error(err, errlen, "bad host name (an IPv4 "
 		    "address, [IPv6] or a DNS name)");
 	if (colon == NULL)

@@ -153,8 +153,7 @@ resolve_waiters_free(struct resolve_waiters *q)
 	}
 }
 
-/* LDH labels of 1 to 63 characters; the last one not all digits. */
-static int
+int
 resolve_name_ok(const char *host)
 {
 	size_t	len = strlen(host), i, label = 0;

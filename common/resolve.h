@@ -81,6 +81,12 @@ void		 resolve_free(struct resolver *);
 void		 resolve_set_ttl(struct resolver *, int sec);
 
 /*
+ * Whether host is a name resolve_host takes: LDH labels of 1 to 63
+ * characters, the last one not all digits, at most RESOLVE_HOST_MAX.
+ */
+int		 resolve_name_ok(const char *host);
+
+/*
  * Looks host up.  Returns 0 when done will be called, -1 (logged) for a
  * bad host name or when a limit above is reached.
  */

@@ -113,27 +113,6 @@ struct redis_cluster {
 static void	cluster_refresh_soon(struct redis_cluster *);
 static int	creq_send(struct creq *);
 
-static int64_t
-cluster_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-cluster_timer(struct event *ev, int64_t ms)
-{
-	struct timeval	tv;
-
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
 /* --- slots -------------------------------------------------------------- */
 
 /* CRC16-CCITT (XMODEM), as Redis Cluster has it. */
@@ -297,7 +276,7 @@ cnode_get(struct redis_cluster *c, const char *host, int port)
 	snprintf(n->host, sizeof(n->host), "%s", host);
 	n->port = port;
 	TAILQ_INIT(&n->waiting);
-	n->used = cluster_now();
+	n->used = redis_now_ms();
 	memset(&co, 0, sizeof(co));
 	co.host = host;
 	co.port = port;
@@ -354,7 +333,7 @@ cluster_gc(struct redis_cluster *c)
 		tmp = TAILQ_NEXT(n, entry);
 		if (n->owns > 0 || n->seed || n->sent > 0 ||
 		    !TAILQ_EMPTY(&n->waiting) || n == c->asked ||
-		    cluster_now() - n->used < CLUSTER_REFRESH_MS)
+		    redis_now_ms() - n->used < CLUSTER_REFRESH_MS)
 			continue;
 		log_info("redis: cluster: %s serves no slot; closed",
 		    cnode_name(n, name, sizeof(name)));
@@ -485,18 +464,18 @@ cluster_refresh(struct redis_cluster *c)
 		return;
 	c->asked = n;
 	n->sent++;
-	c->last_refresh = cluster_now();
+	c->last_refresh = redis_now_ms();
 }
 
 static void
 cluster_schedule(struct redis_cluster *c, int64_t ms)
 {
-	int64_t	at = cluster_now() + ms;
+	int64_t	at = redis_now_ms() + ms;
 
 	if (evtimer_pending(c->refresh_ev, NULL) && c->refresh_at <= at)
 		return;
 	c->refresh_at = at;
-	cluster_timer(c->refresh_ev, ms);
+	redis_timer(c->refresh_ev, ms);
 }
 
 static void
@@ -507,7 +486,7 @@ cluster_refresh_soon(struct redis_cluster *c)
 		return;
 	}
 	cluster_schedule(c, c->last_refresh + CLUSTER_REFRESH_MIN_MS -
-	    cluster_now());
+	    redis_now_ms());
 }
 
 static void
@@ -584,7 +563,7 @@ creq_send(struct creq *q)
 		    creq_wait_cb, q)) == NULL)
 			return -1;
 		TAILQ_INSERT_TAIL(&n->waiting, q, entry);
-		cluster_timer(q->wait_ev, q->deadline - cluster_now());
+		redis_timer(q->wait_ev, q->deadline - redis_now_ms());
 		return 0;
 	}
 	if (q->asking && redis_conn_command(n->conn, cluster_asking_reply,
@@ -594,7 +573,7 @@ creq_send(struct creq *q)
 	    q->lens) == -1)
 		return -1;
 	n->sent++;
-	n->used = cluster_now();
+	n->used = redis_now_ms();
 	return 0;
 }
 
@@ -655,7 +634,7 @@ creq_redirect(struct creq *q, const redisReply *r)
 	}
 	q->node = n;
 	q->asking = ask;
-	q->deadline = cluster_now() + c->command_ms;
+	q->deadline = redis_now_ms() + c->command_ms;
 	if (creq_send(q) == -1)
 		creq_finish(q, NULL, "cannot queue the command");
 	return 1;
@@ -724,7 +703,7 @@ creq_new(struct redis_cluster *c, redis_reply_fn done, void *arg, int argc,
 	q->argc = argc;
 	q->done = done;
 	q->arg = arg;
-	q->deadline = cluster_now() + c->command_ms;
+	q->deadline = redis_now_ms() + c->command_ms;
 	TAILQ_INSERT_TAIL(&c->all, q, all);
 	c->nreqs++;
 	return q;

@@ -140,8 +140,8 @@ static void	conn_fail(struct redis_conn *, const char *, ...)
 static void	conn_try(struct redis_conn *, int);
 static void	conn_destroy(struct redis_conn *);
 
-static int64_t
-conn_now(void)
+int64_t
+redis_now_ms(void)
 {
 	struct timespec	ts;
 
@@ -149,8 +149,8 @@ conn_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-conn_timer(struct event *ev, int64_t ms)
+void
+redis_timer(struct event *ev, int64_t ms)
 {
 	struct timeval	tv;
 
@@ -373,7 +373,7 @@ conn_backoff(struct redis_conn *c)
 	else if ((c->backoff_ms *= 2) > REDIS_BACKOFF_MAX_MS)
 		c->backoff_ms = REDIS_BACKOFF_MAX_MS;
 	half = c->backoff_ms / 2;
-	conn_timer(c->retry_ev, half + (int)arc4random_uniform(half + 1));
+	redis_timer(c->retry_ev, half + (int)arc4random_uniform(half + 1));
 }
 
 /* A failure is logged once, until it changes or the connection is up. */
@@ -425,14 +425,14 @@ static void
 conn_lost(struct redis_conn *c, const char *why)
 {
 	if (c->state != CONN_READY || !TAILQ_EMPTY(&c->pending) ||
-	    c->push_fn != NULL || conn_now() - c->ready_at <
+	    c->push_fn != NULL || redis_now_ms() - c->ready_at <
 	    REDIS_CONN_STABLE_MS) {
 		conn_fail(c, "%s", why);
 		return;
 	}
 	conn_close(c);
 	log_info("%s: %s: %s; reconnecting", c->role, c->addr, why);
-	conn_timer(c->retry_ev, 0);
+	redis_timer(c->retry_ev, 0);
 }
 
 /* Bounds an attempt, from the look-up to the PING's answer. */
@@ -467,7 +467,7 @@ conn_arm_deadline(struct redis_conn *c)
 	if ((cmd = conn_first_deadline(c)) == NULL)
 		evtimer_del(c->deadline_ev);
 	else
-		conn_timer(c->deadline_ev, cmd->deadline - conn_now());
+		redis_timer(c->deadline_ev, cmd->deadline - redis_now_ms());
 }
 
 static void
@@ -475,7 +475,7 @@ conn_arm_idle(struct redis_conn *c)
 {
 	if (c->idle_ms > 0 && c->push_fn == NULL && c->state == CONN_READY &&
 	    TAILQ_EMPTY(&c->pending))
-		conn_timer(c->idle_ev, c->idle_ms);
+		redis_timer(c->idle_ev, c->idle_ms);
 }
 
 /*
@@ -492,7 +492,7 @@ conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_enter(c);
 	if ((cmd = conn_first_deadline(c)) != NULL) {
-		if (cmd->deadline <= conn_now())
+		if (cmd->deadline <= redis_now_ms())
 			conn_fail(c, "timeout: no answer within %d ms",
 			    c->command_ms);
 		else
@@ -555,7 +555,7 @@ conn_ready(struct redis_conn *c)
 	evtimer_del(c->attempt_ev);
 	c->state = CONN_READY;
 	c->backoff_ms = 0;
-	c->ready_at = conn_now();
+	c->ready_at = redis_now_ms();
 	TAILQ_FOREACH(cmd, &c->pending, entry)
 		cmd->sent = 1;
 	if (bufferevent_write_buffer(c->bev, c->held) == -1) {
@@ -971,7 +971,7 @@ conn_attempt(struct redis_conn *c)
 
 	c->naddrs = c->next_addr = 0;
 	c->too_big = 0;
-	conn_timer(c->attempt_ev, c->connect_ms);
+	redis_timer(c->attempt_ev, c->connect_ms);
 	if (c->local || inet_pton(AF_INET, c->host, &a6) == 1 ||
 	    inet_pton(AF_INET6, c->host, &a6) == 1) {
 		if (conn_connect(c, c->host) == -1)
@@ -1105,7 +1105,7 @@ redis_conn_new(struct redis_env *env, const struct redis_conn_opts *o,
 	    *o->username != '\0' && (c->username = strdup(o->username)) ==
 	    NULL) || conn_events_new(c) == -1)
 		goto nomem;
-	conn_timer(c->retry_ev, 0);
+	redis_timer(c->retry_ev, 0);
 	return c;
 nomem:
 	if (c != NULL)
@@ -1227,7 +1227,7 @@ redis_conn_command(struct redis_conn *c, redis_reply_fn done, void *arg,
 	redisFreeCommand(buf);
 	cmd->done = done;
 	cmd->arg = arg;
-	cmd->deadline = conn_now() + c->command_ms;
+	cmd->deadline = redis_now_ms() + c->command_ms;
 	cmd->sent = c->state == CONN_READY;
 	TAILQ_INSERT_TAIL(&c->pending, cmd, entry);
 	c->npending++;
@@ -1236,7 +1236,7 @@ redis_conn_command(struct redis_conn *c, redis_reply_fn done, void *arg,
 		conn_arm_deadline(c);
 	/* Closed for idleness, or quietly lost: connect again now. */
 	if (c->state == CONN_CLOSED && !evtimer_pending(c->retry_ev, NULL))
-		conn_timer(c->retry_ev, 0);
+		redis_timer(c->retry_ev, 0);
 	return 0;
 }
 

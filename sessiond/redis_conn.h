@@ -33,6 +33,7 @@
 #define GH_REDIS_CONN_H
 
 #include <limits.h>
+#include <stdint.h>
 
 #include "redis.h"
 #include "redis_url.h"
@@ -146,5 +147,10 @@ const char		*redis_conn_addr(const struct redis_conn *);
 void			 redis_conn_opts_url(struct redis_conn_opts *,
 			    const struct redis_url *, const char *username,
 			    const char *password);
+
+/* The clock (CLOCK_MONOTONIC, ms) and timers of every Redis file. */
+struct event;
+int64_t	redis_now_ms(void);
+void	redis_timer(struct event *, int64_t ms);	/* ms < 0: at once */
 
 #endif /* GH_REDIS_CONN_H */

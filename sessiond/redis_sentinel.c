@@ -108,25 +108,6 @@ static struct redis_conn *sentinel_conn(struct redis_sentinel *,
 static void	sentinel_sub_state(void *, int);
 static void	sentinel_push(void *, const redisReply *);
 
-static int64_t
-sentinel_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-sentinel_timer(struct event *ev, int ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
 /* A copy of a secret, or NULL for none; -1 when out of memory. */
 static int
 sentinel_secret(const char *in, char **out)
@@ -657,15 +638,15 @@ sentinel_attempt(struct redis_sentinel *s)
 		log_warnx("redis: sentinel: no sentinel answered (%s); "
 		    "asking again in %d ms", s->error, s->round_ms);
 		s->waiting = 1;
-		sentinel_timer(s->attempt_ev, s->round_ms);
+		redis_timer(s->attempt_ev, s->round_ms);
 		return;
 	}
 	s->round_left--;
 	s->waiting = 0;
 	if (s->ask == NULL)
 		s->ask = sentinel_conn(s, sentinel_ask_state, NULL);
-	s->attempt_end = sentinel_now() + 2 * s->command_ms;
-	sentinel_timer(s->attempt_ev, SENTINEL_TICK_MS);
+	s->attempt_end = redis_now_ms() + 2 * s->command_ms;
+	redis_timer(s->attempt_ev, SENTINEL_TICK_MS);
 	if (s->ask != NULL && redis_conn_up(s->ask) && !s->asking)
 		sentinel_ask(s);
 }
@@ -684,10 +665,10 @@ sentinel_attempt_cb(evutil_socket_t fd, short what, void *arg)
 		sentinel_next(s, "cannot connect");
 	else if (!redis_conn_up(s->ask) && *redis_conn_error(s->ask) != '\0')
 		sentinel_next(s, redis_conn_error(s->ask));
-	else if (sentinel_now() >= s->attempt_end)
+	else if (redis_now_ms() >= s->attempt_end)
 		sentinel_next(s, "no answer in time");
 	else
-		sentinel_timer(s->attempt_ev, SENTINEL_TICK_MS);
+		redis_timer(s->attempt_ev, SENTINEL_TICK_MS);
 }
 
 /* A round of questions, unless one is going on. */
