@@ -34,6 +34,10 @@ const struct oidc_discovery	*idp_endpoints(void);
 int	idp_get(const char *url, const char *bearer, fetch_done_fn, void *);
 int	idp_post(const char *url, const char *form, fetch_done_fn, void *);
 
+/* The evbuffer's text and a NUL as a new string; the buffer is freed. */
+struct evbuffer;
+char	*buf_string(struct evbuffer *);
+
 /* The provider's keys (NULL until its endpoints are known). */
 struct keyset	*idp_keys(void);
 

@@ -196,20 +196,7 @@ authorize_url(struct flow *f, const char *redirect_uri, int pkce)
 		add_param(b, "approval_prompt", cf->approval_prompt);
 	if (cf->acr_values != NULL && *cf->acr_values != '\0')
 		add_param(b, "acr_values", cf->acr_values);
-	evbuffer_add(b, "", 1);
-	return flow_buf_string(b);
-}
-
-char *
-flow_buf_string(struct evbuffer *b)
-{
-	char	*s = NULL;
-	size_t	 n = evbuffer_get_length(b);
-
-	if ((s = malloc(n)) != NULL)
-		evbuffer_remove(b, s, n);
-	evbuffer_free(b);
-	return s;
+	return buf_string(b);
 }
 
 /* The CSRF cookie is sealed under one name; the worker may rename it. */
@@ -321,7 +308,6 @@ finish_csrf(void *arg, uint32_t result, const void *data, size_t len)
 	struct flow	*f = arg;
 	struct evbuffer	*b;
 	const char	*state;
-	char		*form;
 	size_t		 n;
 
 	if (result != LOGIN_OK) {
@@ -348,23 +334,14 @@ finish_csrf(void *arg, uint32_t result, const void *data, size_t len)
 		flow_fail(f, LOGIN_IDP_ERROR, "no code in the callback");
 		return;
 	}
-	if ((b = evbuffer_new()) == NULL) {
-		flow_fail(f, LOGIN_ERROR, "out of memory");
-		return;
+	if ((b = evbuffer_new()) != NULL) {
+		evbuffer_add_printf(b, "grant_type=authorization_code");
+		add_param(b, "code", f->code);
+		add_param(b, "redirect_uri", csrf_get(f, "ru"));
+		if (*csrf_get(f, "v") != '\0')
+			add_param(b, "code_verifier", csrf_get(f, "v"));
 	}
-	evbuffer_add_printf(b, "grant_type=authorization_code");
-	add_param(b, "code", f->code);
-	add_param(b, "redirect_uri", csrf_get(f, "ru"));
-	if (*csrf_get(f, "v") != '\0')
-		add_param(b, "code_verifier", csrf_get(f, "v"));
-	evbuffer_add(b, "", 1);
-	if ((form = flow_buf_string(b)) == NULL || idp_post(
-	    idp_endpoints()->token_endpoint, form, finish_tokens, f) == -1)
-		flow_fail(f, LOGIN_UNAVAILABLE, "cannot reach the token "
-		    "endpoint");
-	if (form != NULL)
-		explicit_bzero(form, strlen(form));
-	free(form);
+	flow_token_request(f, b, finish_tokens);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "child.h"
+#include "fetch.h"
 #include "jwt.h"
 #include "session.h"
 
@@ -57,7 +58,13 @@ struct flow	*flow_new(struct peer *, uint64_t id);
 void		 flow_free(struct flow *);
 void		 flow_send(struct flow *, struct imsg_out *);
 void		 flow_fail(struct flow *, uint32_t result, const char *why);
-char		*flow_buf_string(struct evbuffer *);	/* frees it */
+/*
+ * POSTs the form in b (NULL: out of memory) to the token endpoint; the
+ * answer goes to done, a failure to start fails the flow.  b is freed,
+ * the form wiped.
+ */
+void		 flow_token_request(struct flow *, struct evbuffer *b,
+		    fetch_done_fn done);
 
 /*
  * The token endpoint's answer into f->s (tokens) and f->expires_in.

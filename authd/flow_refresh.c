@@ -97,7 +97,6 @@ refresh_locked(void *arg, uint32_t result, const void *data, size_t len)
 {
 	struct flow	*f = arg;
 	struct evbuffer	*b;
-	char		*form;
 
 	(void)data;
 	(void)len;
@@ -106,20 +105,11 @@ refresh_locked(void *arg, uint32_t result, const void *data, size_t len)
 		    "is under way elsewhere");
 		return;
 	}
-	if ((b = evbuffer_new()) == NULL) {
-		flow_fail(f, LOGIN_ERROR, "out of memory");
-		return;
+	if ((b = evbuffer_new()) != NULL) {
+		evbuffer_add_printf(b, "grant_type=refresh_token&refresh_token=");
+		pct_encode(b, f->s.refresh_token);
 	}
-	evbuffer_add_printf(b, "grant_type=refresh_token&refresh_token=");
-	pct_encode(b, f->s.refresh_token);
-	evbuffer_add(b, "", 1);
-	if ((form = flow_buf_string(b)) == NULL || idp_post(
-	    idp_endpoints()->token_endpoint, form, refresh_tokens, f) == -1)
-		flow_fail(f, LOGIN_UNAVAILABLE, "cannot reach the token "
-		    "endpoint");
-	if (form != NULL)
-		explicit_bzero(form, strlen(form));
-	free(form);
+	flow_token_request(f, b, refresh_tokens);
 }
 
 int
@@ -179,8 +169,8 @@ with_id_token(const char *text, const char *token)
 			pct_encode(b, token);
 		text = m + strlen(ID_TOKEN_MARK);
 	}
-	evbuffer_add(b, text, strlen(text) + 1);
-	return flow_buf_string(b);
+	evbuffer_add(b, text, strlen(text));
+	return buf_string(b);
 }
 
 static void

@@ -93,6 +93,22 @@ flow_tokens(struct flow *f, int status, const char *body, size_t len,
 	return 0;
 }
 
+void
+flow_token_request(struct flow *f, struct evbuffer *b, fetch_done_fn done)
+{
+	char	*form;
+
+	if (b == NULL || (form = buf_string(b)) == NULL) {
+		flow_fail(f, LOGIN_ERROR, "out of memory");
+		return;
+	}
+	if (idp_post(idp_endpoints()->token_endpoint, form, done, f) == -1)
+		flow_fail(f, LOGIN_UNAVAILABLE, "cannot reach the token "
+		    "endpoint");
+	explicit_bzero(form, strlen(form));
+	free(form);
+}
+
 /* --- claims ---------------------------------------------------------- */
 
 static const char *

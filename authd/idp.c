@@ -237,8 +237,7 @@ idp_get(const char *url, const char *bearer, fetch_done_fn done, void *arg)
 	return req_start(url, NULL, NULL, NULL, bearer, done, arg);
 }
 
-/* The evbuffer's text as a new string; the buffer is freed. */
-static char *
+char *
 buf_string(struct evbuffer *b)
 {
 	char	*s = NULL;
